@@ -1,0 +1,117 @@
+import type { Command } from 'commander';
+import { loadPipelineConfig, type PipelineConfig } from '../corpus/config.js';
+import { runPipeline, type RunSummary } from '../corpus/run.js';
+import { STEP_DEFINITIONS } from '../corpus/steps/index.js';
+import type { RunStats } from '../corpus/stats.js';
+import { UserError } from '../util/errors.js';
+import { ThroughputBar } from './progress.js';
+import { formatTable } from './table.js';
+import { positiveInt } from './options.js';
+
+export interface DataRunFlags {
+  workers?: number;
+  resume?: boolean;
+  overwrite?: boolean;
+  progress?: boolean;
+}
+
+/**
+ * Run a pipeline YAML with the local executor, with a progress bar and a summary table.
+ * Ctrl-C stops cleanly (the first press lets workers be stopped and temporary files removed;
+ * a second one exits at once). Returns the summary; throws UserError when tasks failed.
+ */
+export async function runPipelineCommand(config: PipelineConfig, flags: DataRunFlags): Promise<RunSummary> {
+  const controller = new AbortController();
+  let presses = 0;
+  const onSigint = () => {
+    if (++presses > 1) process.exit(130);
+    process.stderr.write('\ninterrupted: stopping workers (Ctrl-C again to exit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let bar: ThroughputBar | undefined;
+  const badRecords: string[] = [];
+  try {
+    const summary = await runPipeline(config, {
+      workers: flags.workers,
+      resume: flags.resume,
+      overwrite: flags.overwrite,
+      signal: controller.signal,
+      onStart: ({ tasks, pending, totalBytes, workers }) => {
+        process.stderr.write(`${config.name}: ${tasks} task(s), ${pending} to run, ${workers} worker(s)\n`);
+        if (flags.progress !== false && pending > 0) bar = new ThroughputBar(config.name, totalBytes, pending);
+      },
+      onProgress: (d, b) => bar?.advance(d, b),
+      onTaskDone: () => bar?.taskDone(),
+      onTaskFailed: (index, message) => (bar ? bar.log(`task ${index} failed: ${message}`) : process.stderr.write(`task ${index} failed: ${message}\n`)),
+      onBadRecord: (message) => {
+        if (badRecords.length < 10) bar ? bar.log(`skipped: ${message}`) : process.stderr.write(`skipped: ${message}\n`);
+        badRecords.push(message);
+      },
+    });
+    bar?.stop();
+    process.stdout.write(`${summaryTable(summary.stats)}\n`);
+    if (badRecords.length > 10) process.stderr.write(`... ${badRecords.length - 10} more malformed records skipped (see ${summary.root}/logs/)\n`);
+    if (summary.interrupted) throw new UserError(`interrupted: ${summary.root} keeps the finished tasks; rerun with --resume`);
+    if (summary.failed.length > 0) {
+      const lines = summary.failed.map((f) => `  task ${f.index} (${f.file}): ${f.message}`);
+      throw new UserError(`${summary.failed.length} task(s) failed:\n${lines.join('\n')}\nfix the cause, then rerun with --resume to redo only those tasks`);
+    }
+    process.stdout.write(`results: ${summary.root} (documents/, removed/, stats.json, manifest.json) in ${summary.seconds.toFixed(1)} s\n`);
+    return summary;
+  } finally {
+    bar?.stop();
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** One row per step: documents in, kept, modified, removed, and the top removal reasons. */
+export function summaryTable(stats: RunStats): string {
+  const rows: (string | number)[][] = [
+    ['read', stats.reader.documents + stats.reader.bad_records, stats.reader.documents, 0, stats.reader.bad_records, stats.reader.bad_records ? 'malformed records skipped' : ''],
+  ];
+  for (const step of stats.steps) {
+    const removed = Object.values(step.removed).reduce((a, b) => a + b, 0);
+    const reasons = Object.entries(step.removed)
+      .sort((a, b) => b[1] - a[1])
+      .map(([reason, n]) => `${reason} ${n}`)
+      .join(', ');
+    const extra = Object.entries(step.extra)
+      .map(([key, n]) => `${key} ${n}`)
+      .join(', ');
+    rows.push([step.name, step.in, step.kept, step.modified, removed, [reasons, extra].filter(Boolean).join('; ')]);
+  }
+  rows.push(['written', stats.output.documents, stats.output.documents, 0, 0, `${stats.output.chars.toLocaleString('en-US')} characters`]);
+  return formatTable(['step', 'in', 'kept', 'modified', 'removed', 'reasons / counters'], rows);
+}
+
+export function registerDataCommands(program: Command): void {
+  const data = program.command('data').description('the compliant corpus pipeline');
+  data
+    .command('run')
+    .description('run a pipeline YAML (input, output, ordered steps) with the local executor')
+    .argument('<pipeline>', 'pipeline YAML file')
+    .option('-w, --workers <n>', 'worker threads (default: config `workers`, else one per core)', positiveInt)
+    .option('--resume', 'run only the tasks that have not finished (after a crash, Ctrl-C or failure)')
+    .option('--overwrite', 'delete the results of an earlier run in the output folder first')
+    .option('--no-progress', 'no progress bar')
+    .action(async (file: string, flags: DataRunFlags) => {
+      await runPipelineCommand(await loadPipelineConfig(file), flags);
+    });
+  data
+    .command('steps')
+    .description('list the step kinds a pipeline can use, with their options')
+    .action(() => {
+      for (const definition of STEP_DEFINITIONS) {
+        process.stdout.write(`${definition.kind}: ${definition.summary}\n    options: ${Object.keys(definition.options).join(', ')}\n`);
+      }
+    });
+  data
+    .command('validate')
+    .description('check a pipeline YAML against the schema without running it')
+    .argument('<pipeline>', 'pipeline YAML file')
+    .action(async (file: string) => {
+      const config = await loadPipelineConfig(file);
+      process.stdout.write(`${file}: valid (${config.steps.length} steps: ${config.steps.map((s) => s.name ?? s.step).join(' -> ')})\n`);
+    });
+}

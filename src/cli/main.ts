@@ -1,0 +1,33 @@
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../util/errors.js';
+import { PACKAGE } from '../version.js';
+import { registerDataCommands } from './data.js';
+import { registerDemoCommand } from './demo.js';
+import { registerPiiCommands } from './pii.js';
+import { registerRobotsCommands } from './robots.js';
+
+const program = new Command('apertus')
+  .description('Build language models the open and compliant way: compliant corpora, training, evaluation, collaborative learning.')
+  .version(PACKAGE.version)
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerDemoCommand(program);
+registerDataCommands(program);
+registerRobotsCommands(program);
+registerPiiCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Commander has printed help, the version, or the usage error already.
+    process.exitCode = err.exitCode;
+  } else if (err instanceof UserError) {
+    process.stderr.write(`apertus: ${err.message}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stderr.write(`apertus: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,83 @@
+import cliProgress from 'cli-progress';
+
+/**
+ * A progress bar over input bytes with documents/s, MB/s and ETA. On a terminal it redraws in
+ * place; elsewhere (CI, a log file) it prints one line every few seconds instead.
+ */
+export class ThroughputBar {
+  private readonly bar: cliProgress.SingleBar | undefined;
+  private documents = 0;
+  private bytes = 0;
+  private tasksDone = 0;
+  private readonly started = performance.now();
+  private lastLine = 0;
+
+  constructor(
+    private readonly label: string,
+    private readonly totalBytes: number,
+    private readonly tasks: number,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {
+    if (stream.isTTY) {
+      this.bar = new cliProgress.SingleBar(
+        {
+          format: `${label} {bar} {percentage}% | {docs} docs | {docsRate} docs/s | {mbRate} MB/s | tasks {tasksDone}/{tasks} | ETA {eta_formatted}`,
+          stream,
+          hideCursor: true,
+          etaBuffer: 50,
+          fps: 5,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(Math.max(1, totalBytes), 0, this.payload());
+    }
+  }
+
+  private payload() {
+    const seconds = Math.max(1e-3, (performance.now() - this.started) / 1000);
+    return {
+      docs: this.documents,
+      docsRate: Math.round(this.documents / seconds),
+      mbRate: (this.bytes / 1e6 / seconds).toFixed(2),
+      tasksDone: this.tasksDone,
+      tasks: this.tasks,
+    };
+  }
+
+  advance(documents: number, bytes: number): void {
+    this.documents += documents;
+    this.bytes += bytes;
+    if (this.bar) this.bar.update(this.bytes, this.payload());
+    else this.maybePrintLine();
+  }
+
+  taskDone(): void {
+    this.tasksDone += 1;
+    if (this.bar) this.bar.update(this.bytes, this.payload());
+    else this.maybePrintLine(true);
+  }
+
+  /** Print a message above the bar without garbling it. */
+  log(message: string): void {
+    if (this.bar) this.bar.update(this.bytes, this.payload());
+    this.stream.write(this.bar ? `\r\x1b[K${message}\n` : `${message}\n`);
+  }
+
+  stop(): void {
+    if (this.bar) {
+      this.bar.update(this.bytes, this.payload());
+      this.bar.stop();
+    } else {
+      this.maybePrintLine(true);
+    }
+  }
+
+  private maybePrintLine(force = false): void {
+    const now = performance.now();
+    if (!force && now - this.lastLine < 5000) return;
+    this.lastLine = now;
+    const p = this.payload();
+    const percent = this.totalBytes > 0 ? Math.min(100, Math.round((100 * this.bytes) / this.totalBytes)) : 100;
+    this.stream.write(`${this.label} ${percent}% | ${p.docs} docs | ${p.docsRate} docs/s | ${p.mbRate} MB/s | tasks ${p.tasksDone}/${p.tasks}\n`);
+  }
+}

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { makeCorpus, outputDigests, pipelineYaml, readJson, tempDir } from '../helpers/corpus.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/apertus.js', import.meta.url));
+
+function apertus(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', timeout: 120_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test('every command and subcommand has --help', () => {
+  for (const args of [[], ['demo'], ['data'], ['data', 'run'], ['data', 'steps'], ['data', 'validate'], ['robots'], ['robots', 'fetch'], ['robots', 'check'], ['pii'], ['pii', 'redact']]) {
+    const { code, stdout } = apertus([...args, '--help']);
+    assert.equal(code, 0, `apertus ${args.join(' ')} --help`);
+    assert.match(stdout, /Usage: apertus/);
+  }
+});
+
+test('pii redact works on stdin', () => {
+  const { code, stdout, stderr } = apertus(['pii', 'redact', '--counts'], 'Schreib an anna@example.de\nIBAN DE89 3704 0044 0532 0130 00 from 10.0.0.1\n');
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout, 'Schreib an <email-pii>\nIBAN <iban-pii> from <ip-pii>\n');
+  assert.deepEqual(JSON.parse(stderr), { email: 1, ip: 1, iban: 1, phone: 0, card: 0 });
+});
+
+test('robots check prints one JSON object', async () => {
+  const dir = await tempDir('cli-robots');
+  const { snapshot } = await makeCorpus(dir, 1, 1);
+  const { code, stdout } = apertus(['robots', 'check', '--snapshot', snapshot, '--url', 'https://closed.example.org/a', '--agent', 'GPTBot', '--agent', 'CCBot']);
+  assert.equal(code, 0);
+  const result = JSON.parse(stdout) as { url: string; allowed: boolean; blocked_by: string[] };
+  assert.equal(result.allowed, false);
+  assert.deepEqual(result.blocked_by, ['GPTBot']);
+});
+
+test('data run: a bad config is reported with file, line and field', async () => {
+  const dir = await tempDir('cli-config');
+  const file = join(dir, 'p.yaml');
+  await writeFile(file, 'input: {path: x}\noutput: {path: y, format: csv}\n');
+  const { code, stderr } = apertus(['data', 'run', file]);
+  assert.equal(code, 1);
+  assert.match(stderr, /p\.yaml:2:\d+: output\.format: /);
+});
+
+test('data run killed with SIGKILL midway, then --resume, gives the output of an uninterrupted run', async () => {
+  const dir = await tempDir('cli-kill');
+  const corpus = await makeCorpus(dir, 8, 4000);
+  const killedOut = join(dir, 'killed');
+  const cleanOut = join(dir, 'clean');
+  await writeFile(join(dir, 'killed.yaml'), pipelineYaml({ ...corpus, output: killedOut }));
+  await writeFile(join(dir, 'clean.yaml'), pipelineYaml({ ...corpus, output: cleanOut }));
+
+  const child = spawn(process.execPath, [BIN, 'data', 'run', join(dir, 'killed.yaml'), '--workers', '1', '--no-progress'], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const markers = async () =>
+    existsSync(join(killedOut, 'tasks')) ? (await readdir(join(killedOut, 'tasks'))).filter((f) => f.endsWith('.json')).length : 0;
+  // Kill once at least two tasks are done and before all are.
+  while ((await markers()) < 2) await new Promise((r) => setTimeout(r, 5));
+  child.kill('SIGKILL');
+  await exited;
+  const doneBefore = await markers();
+  assert.ok(doneBefore < 8, `the run finished before it was killed (${doneBefore} tasks)`);
+
+  const resumed = apertus(['data', 'run', join(dir, 'killed.yaml'), '--resume', '--no-progress']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, new RegExp(`${8 - doneBefore} to run`));
+  const clean = apertus(['data', 'run', join(dir, 'clean.yaml'), '--no-progress']);
+  assert.equal(clean.code, 0, clean.stderr);
+
+  assert.deepEqual(await outputDigests(killedOut), await outputDigests(cleanOut));
+  const stats = await readJson<{ reader: { documents: number } }>(join(killedOut, 'stats.json'));
+  assert.equal(stats.reader.documents, 32000);
+  const leftovers = (await readdir(killedOut, { recursive: true })).filter((f) => String(f).endsWith('.tmp'));
+  assert.deepEqual(leftovers, []);
+});
+
+test('demo runs on the shipped sample and says where the results are', async () => {
+  const out = join(await tempDir('cli-demo'), 'demo');
+  const { code, stdout, stderr } = apertus(['demo', '--out', out, '--no-progress']);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /clean corpus/);
+  const stats = await readJson<{ complete: boolean; steps: { name: string; removed: Record<string, number> }[] }>(join(out, 'corpus', 'stats.json'));
+  assert.equal(stats.complete, true);
+  assert.ok(stats.steps.find((s) => s.name === 'robots')!.removed.robots_disallowed! > 0);
+  assert.ok(existsSync(join(out, 'corpus', 'manifest.json')));
+});
