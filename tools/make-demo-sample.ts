@@ -6,10 +6,10 @@
  *
  *   node dist/tools/make-demo-sample.js [examples/demo]
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { WARCRecord, WARCSerializer } from 'warcio';
+import { declaration, mulberry32 } from './udhr.js';
 
 interface Site {
   host: string;
@@ -42,32 +42,12 @@ const SITES: Site[] = [
 /** Paths per site, some of them under the opted-out sections of the robots rules above. */
 const SECTIONS = ['', 'news/', 'archiv/', 'privat/', 'privat/oeffentlich/', 'archivio/2019/bozza-', 'arhiv/', 'admin/'];
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const random = mulberry32(2025);
 const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
 
 function uuid(): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-/** Paragraph groups (preamble and articles) of one UDHR translation. */
-async function declaration(code: string): Promise<string[][]> {
-  // The package exports only its index; the declarations sit beside it.
-  const index = fileURLToPath(import.meta.resolve('udhr'));
-  const html = await readFile(join(dirname(index), 'declaration', `${code}.html`), 'utf8');
-  const blocks = html.split(/<(?:header|article)[^>]*>/).slice(1);
-  return blocks.map((block) => [...block.matchAll(/<(h2|p)>([\s\S]*?)<\/\1>/g)].map((m) => m[2]!.replace(/<[^>]+>/g, '').trim())).filter((b) => b.length > 1);
 }
 
 /** Personal data a crawler meets on real pages; each kind is one the `pii` step must redact. */

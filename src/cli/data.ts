@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadPipelineConfig, type PipelineConfig } from '../corpus/config.js';
-import { runPipeline, type RunSummary } from '../corpus/run.js';
+import type { RunSummary } from '../corpus/run.js';
 import { STEP_DEFINITIONS } from '../corpus/steps/index.js';
 import type { RunStats } from '../corpus/stats.js';
 import { UserError } from '../util/errors.js';
@@ -31,6 +31,8 @@ export async function runPipelineCommand(config: PipelineConfig, flags: DataRunF
   process.on('SIGINT', onSigint);
   let bar: ThroughputBar | undefined;
   const badRecords: string[] = [];
+  // Loaded on demand: the readers pull in an HTML parser that other commands do not need.
+  const { runPipeline } = await import('../corpus/run.js');
   try {
     const summary = await runPipeline(config, {
       workers: flags.workers,
@@ -67,9 +69,10 @@ export async function runPipelineCommand(config: PipelineConfig, flags: DataRunF
 
 /** One row per step: documents in, kept, modified, removed, and the top removal reasons. */
 export function summaryTable(stats: RunStats): string {
-  const rows: (string | number)[][] = [
-    ['read', stats.reader.documents + stats.reader.bad_records, stats.reader.documents, 0, stats.reader.bad_records, stats.reader.bad_records ? 'malformed records skipped' : ''],
-  ];
+  const skipped = Object.entries(stats.reader.skipped).map(([reason, n]) => `${reason} ${n}`);
+  if (stats.reader.bad_records) skipped.unshift(`malformed ${stats.reader.bad_records}`);
+  const records = stats.reader.documents + stats.reader.bad_records + Object.values(stats.reader.skipped).reduce((a, b) => a + b, 0);
+  const rows: (string | number)[][] = [['read', records, stats.reader.documents, 0, records - stats.reader.documents, skipped.join(', ')]];
   for (const step of stats.steps) {
     const removed = Object.values(step.removed).reduce((a, b) => a + b, 0);
     const reasons = Object.entries(step.removed)

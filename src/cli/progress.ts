@@ -11,6 +11,7 @@ export class ThroughputBar {
   private tasksDone = 0;
   private readonly started = performance.now();
   private lastLine = 0;
+  private stopped = false;
 
   constructor(
     private readonly label: string,
@@ -64,6 +65,8 @@ export class ThroughputBar {
   }
 
   stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     if (this.bar) {
       this.bar.update(this.bytes, this.payload());
       this.bar.stop();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -89,4 +89,60 @@ test('demo runs on the shipped sample and says where the results are', async () 
   assert.equal(stats.complete, true);
   assert.ok(stats.steps.find((s) => s.name === 'robots')!.removed.robots_disallowed! > 0);
   assert.ok(existsSync(join(out, 'corpus', 'manifest.json')));
+});
+
+test('data run writes Parquet when asked, and Ctrl-C stops cleanly and resumes', async () => {
+  const dir = await tempDir('cli-sigint');
+  const corpus = await makeCorpus(dir, 6, 4000);
+  const out = join(dir, 'out');
+  await writeFile(join(dir, 'p.yaml'), pipelineYaml({ ...corpus, output: out, format: 'parquet' }));
+  const child = spawn(process.execPath, [BIN, 'data', 'run', join(dir, 'p.yaml'), '--workers', '1', '--no-progress'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  while (!existsSync(join(out, 'tasks')) || (await readdir(join(out, 'tasks'))).filter((f) => f.endsWith('.json')).length < 1) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  child.kill('SIGINT');
+  const code = await exited;
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /interrupted/);
+  assert.match(stderr, /--resume/);
+  const leftovers = (await readdir(out, { recursive: true })).filter((f) => String(f).endsWith('.tmp'));
+  assert.deepEqual(leftovers, []);
+  const resumed = apertus(['data', 'run', join(dir, 'p.yaml'), '--resume', '--no-progress']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const files = (await readdir(join(out, 'documents'))).sort();
+  assert.deepEqual(files, ['00000.parquet', '00001.parquet', '00002.parquet', '00003.parquet', '00004.parquet', '00005.parquet']);
+  assert.equal((await readJson<{ reader: { documents: number } }>(join(out, 'stats.json'))).reader.documents, 24000);
+});
+
+test('robots fetch writes a snapshot from a local server, and the pipeline honours it', async () => {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    if (req.url === '/robots.txt') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('User-agent: GPTBot\nDisallow: /\n');
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const dir = await tempDir('cli-fetch');
+    await writeFile(join(dir, 'hosts.txt'), `# test hosts\n127.0.0.1:${port}\n127.0.0.1:1\n`);
+    const out = join(dir, 'snapshot.jsonl');
+    const child = spawn(process.execPath, [BIN, 'robots', 'fetch', '--hosts', join(dir, 'hosts.txt'), '--out', out, '--scheme', 'http', '--timeout', '2000'], { stdio: 'ignore' });
+    assert.equal(await new Promise((resolve) => child.on('exit', resolve)), 0);
+    const entries = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { host: string; status: number; body: string });
+    assert.deepEqual(entries.map((e) => [e.host, e.status]), [[`127.0.0.1:${port}`, 200], ['127.0.0.1:1', 0]]);
+    const check = spawn(process.execPath, [BIN, 'robots', 'check', '--snapshot', out, '--url', `http://127.0.0.1:${port}/page`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    check.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    await new Promise((resolve) => check.on('exit', resolve));
+    assert.deepEqual((JSON.parse(stdout) as { blocked_by: string[] }).blocked_by, ['GPTBot']);
+  } finally {
+    server.close();
+  }
 });

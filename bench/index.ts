@@ -1,0 +1,18 @@
+/**
+ * `npm run bench [-- NAME ...]`: runs the named benchmarks (all when none is named). Each prints
+ * its figures next to a named peer measured in the same run, and ends with one line of JSON.
+ */
+import { benchPipeline } from './pipeline.js';
+
+const BENCHMARKS: Record<string, () => Promise<void>> = {
+  pipeline: benchPipeline,
+};
+
+const names = process.argv.slice(2);
+for (const name of names) {
+  if (!BENCHMARKS[name]) {
+    process.stderr.write(`unknown benchmark ${name}; known: ${Object.keys(BENCHMARKS).join(', ')}\n`);
+    process.exit(2);
+  }
+}
+for (const name of names.length > 0 ? names : Object.keys(BENCHMARKS)) await BENCHMARKS[name]!();
