@@ -2,10 +2,16 @@
  * `npm run bench [-- NAME ...]`: runs the named benchmarks (all when none is named). Each prints
  * its figures next to a named peer measured in the same run, and ends with one line of JSON.
  */
+import { benchLanguage } from './language.js';
+import { benchMinhash } from './minhash.js';
 import { benchPipeline } from './pipeline.js';
+import { benchQuality } from './quality.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   pipeline: benchPipeline,
+  language: benchLanguage,
+  minhash: benchMinhash,
+  quality: benchQuality,
 };
 
 const names = process.argv.slice(2);

@@ -9,6 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WARCRecord, WARCSerializer } from 'warcio';
+import naughtyWords from 'naughty-words';
 import { declaration, mulberry32 } from './udhr.js';
 
 interface Site {
@@ -39,6 +40,11 @@ const SITES: Site[] = [
   { host: 'forum.spam-example.net', udhr: 'eng', language: 'en', pages: 3 },
 ];
 
+/** Open to crawlers (absent from the snapshot): copies articles of other sites. */
+const MIRROR: Site = { host: 'mirror-news.example.org', udhr: 'eng', language: 'en', pages: 0 };
+const LOW_QUALITY_HOST = 'shop-example.com';
+const TOXIC_LANGUAGES = ['en', 'de', 'es', 'pl', 'ru', 'zh'];
+
 /** Paths per site, some of them under the opted-out sections of the robots rules above. */
 const SECTIONS = ['', 'news/', 'archiv/', 'privat/', 'privat/oeffentlich/', 'archivio/2019/bozza-', 'arhiv/', 'admin/'];
 
@@ -61,27 +67,66 @@ const PII_SNIPPETS = [
   'Neem contact op via info@nieuws-voorbeeld.nl of bel 020 123 4567.',
 ];
 
-function page(site: Site, blocks: string[][], index: number): { url: string; html: string } {
-  const section = index === 0 ? '' : pick(SECTIONS);
-  const url = `https://${site.host}/${section}${index === 0 ? '' : `artikel-${index}.html`}`;
-  const chosen = [pick(blocks), pick(blocks), pick(blocks)];
-  const body = chosen.map((b) => `<h2>${b[0]}</h2>\n${b.slice(1).map((p) => `<p>${p}</p>`).join('\n')}`).join('\n');
-  const pii = random() < 0.35 ? `<p>${pick(PII_SNIPPETS)}</p>` : '';
+/** The article of a page: its paragraph groups and extra paragraphs (personal data, comments). */
+interface Article {
+  groups: string[][];
+  extra: string[];
+}
+
+function newArticle(blocks: string[][]): Article {
+  const groups = [pick(blocks), pick(blocks), pick(blocks)];
+  const extra = random() < 0.35 ? [pick(PII_SNIPPETS)] : [];
+  return { groups, extra };
+}
+
+function page(site: Site, article: Article, path: string): { url: string; html: string } {
+  const url = `https://${site.host}/${path}`;
+  const body = article.groups.map((b) => `<h2>${b[0]}</h2>\n${b.slice(1).map((p) => `<p>${p}</p>`).join('\n')}`).join('\n');
+  const extra = article.extra.map((p) => `<p>${p}</p>`).join('\n');
   const html = `<!doctype html>
-<html lang="${site.language}"><head><meta charset="utf-8"><title>${chosen[0]![0]} | ${site.host}</title>
+<html lang="${site.language}"><head><meta charset="utf-8"><title>${article.groups[0]![0]} | ${site.host}</title>
 <script>window.analytics = { id: "UA-000000" };</script></head>
 <body>
 <nav><a href="/">Home</a> | <a href="/news/">News</a> | <a href="/about/">About</a> | <a href="/login">Login</a></nav>
 <header><h1>${site.host}</h1></header>
 <main><article>
-<h1>${chosen[0]![0]}</h1>
 ${body}
-${pii}
+${extra}
 </article></main>
 <footer><p>© 2024 ${site.host}. All rights reserved. Cookie settings | Privacy policy | Imprint</p></footer>
 </body></html>`;
   return { url, html };
 }
+
+function sitePath(index: number): string {
+  return index === 0 ? '' : `${pick(SECTIONS)}artikel-${index}.html`;
+}
+
+/** A near-copy: a few words of each paragraph replaced, as a re-publisher edits an article. */
+function nearCopy(article: Article): Article {
+  const edit = (p: string) => {
+    const words = p.split(' ');
+    if (words.length > 12) words[Math.floor(random() * words.length)] = pick(['indeed', 'also', 'however', 'today']);
+    return words.join(' ');
+  };
+  return { groups: article.groups.map((g) => [g[0]!, ...g.slice(1).map(edit)]), extra: article.extra };
+}
+
+/** Comments with words from the LDNOOBW list of the page's language: what the toxicity step scores. */
+function toxicComment(language: string): string {
+  const list = (naughtyWords as Record<string, string[]>)[language] ?? naughtyWords.en;
+  const words = [pick(list), pick(list), pick(list)];
+  return `Comment: you ${words[0]} and ${words[1]}, what a ${words[2]} article, ${words[0]}!`;
+}
+
+/** Pages a quality filter should catch: shop listings, placeholder text, cookie walls, stubs. */
+const LOW_QUALITY_PAGES: string[][] = [
+  ['Add to cart', 'Price: 19.99 EUR', 'In stock', 'Add to cart', 'Price: 24.99 EUR', 'In stock', 'Add to cart', 'Price: 9.99 EUR', 'Free shipping', 'Add to cart'],
+  ['Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat. Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur.'],
+  ['Please enable JavaScript to view this page.', 'This site uses cookies. By continuing you accept our cookie policy and privacy policy.', 'Accept all cookies', 'Manage settings'],
+  ['• Home', '• Products', '• Offers', '• Contact', '• Imprint', '• Login', '• Cart', '• Help'],
+  ['Page not found.', 'Back to home'],
+];
 
 async function responseRecord(url: string, html: string, date: string): Promise<Uint8Array> {
   const body = new TextEncoder().encode(html);
@@ -105,14 +150,32 @@ async function main(): Promise<void> {
   await mkdir(join(out, 'data'), { recursive: true });
   const files: Uint8Array[][] = [[], [], []];
   let n = 0;
+  const add = async (url: string, html: string) => {
+    const date = `20${String(13 + (n % 12)).padStart(2, '0')}-0${1 + (n % 9)}-1${n % 10}T12:00:00Z`;
+    files[n % 3]!.push(await responseRecord(url, html, date));
+    n++;
+  };
+  const published: { site: Site; article: Article }[] = [];
   for (const site of SITES) {
     const blocks = await declaration(site.udhr);
     for (let i = 0; i < site.pages; i++) {
-      const { url, html } = page(site, blocks, i);
-      const date = `20${String(13 + (n % 12)).padStart(2, '0')}-0${1 + (n % 9)}-1${n % 10}T12:00:00Z`;
-      files[n % 3]!.push(await responseRecord(url, html, date));
-      n++;
+      const article = newArticle(blocks);
+      if (i % 9 === 5 && TOXIC_LANGUAGES.includes(site.language)) article.extra.push(toxicComment(site.language));
+      published.push({ site, article });
+      const { url, html } = page(site, article, sitePath(i));
+      await add(url, html);
     }
+  }
+  // A mirror that re-publishes articles of open sites: exact and near copies (deduplication).
+  const open = published.filter((p) => ['blog-ejemplo.es', 'wiadomosci-przyklad.pl', 'novosti-primer.ru', 'xinwen-shili.cn'].includes(p.site.host));
+  for (let i = 0; i < 16; i++) {
+    const { article } = open[(i * 5) % open.length]!;
+    const { url, html } = page(MIRROR, i % 2 === 0 ? article : nearCopy(article), `copy/${i}.html`);
+    await add(url, html);
+  }
+  for (const [i, lines] of LOW_QUALITY_PAGES.entries()) {
+    const html = `<!doctype html><html lang="en"><head><title>Shop</title></head><body><main>${lines.map((l) => `<p>${l}</p>`).join('')}</main></body></html>`;
+    await add(`https://${LOW_QUALITY_HOST}/item/${i}`, html);
   }
   for (let i = 0; i < files.length; i++) {
     const filename = `crawl-${String(i).padStart(2, '0')}.warc.gz`;

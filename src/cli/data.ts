@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { loadPipelineConfig, type PipelineConfig } from '../corpus/config.js';
+import { loadPipelineConfig, stepName, type PipelineConfig } from '../corpus/config.js';
+import type { CutoffStepOptions } from '../corpus/scores/calibrate.js';
 import type { RunSummary } from '../corpus/run.js';
 import { STEP_DEFINITIONS } from '../corpus/steps/index.js';
 import type { RunStats } from '../corpus/stats.js';
@@ -39,9 +40,20 @@ export async function runPipelineCommand(config: PipelineConfig, flags: DataRunF
       resume: flags.resume,
       overwrite: flags.overwrite,
       signal: controller.signal,
-      onStart: ({ tasks, pending, totalBytes, workers }) => {
-        process.stderr.write(`${config.name}: ${tasks} task(s), ${pending} to run, ${workers} worker(s)\n`);
-        if (flags.progress !== false && pending > 0) bar = new ThroughputBar(config.name, totalBytes, pending);
+      onStart: ({ segment, segments, tasks, pending, totalBytes, workers }) => {
+        bar?.stop();
+        bar = undefined;
+        const label = segments > 1 ? `${config.name} [${segment + 1}/${segments}]` : config.name;
+        process.stderr.write(`${label}: ${tasks} task(s), ${pending} to run, ${workers} worker(s)\n`);
+        if (flags.progress !== false && pending > 0) bar = new ThroughputBar(label, totalBytes, pending);
+      },
+      onResolve: (step) => {
+        bar?.stop();
+        process.stderr.write(`${step}: resolving over the whole corpus\n`);
+      },
+      onResolved: (step, summary, seconds) => {
+        const counters = Object.entries(summary).map(([k, n]) => `${k} ${n}`).join(', ');
+        process.stderr.write(`${step}: resolved in ${seconds.toFixed(1)} s (${counters})\n`);
       },
       onProgress: (d, b) => bar?.advance(d, b),
       onTaskDone: () => bar?.taskDone(),
@@ -75,9 +87,11 @@ export function summaryTable(stats: RunStats): string {
   const rows: (string | number)[][] = [['read', records, stats.reader.documents, 0, records - stats.reader.documents, skipped.join(', ')]];
   for (const step of stats.steps) {
     const removed = Object.values(step.removed).reduce((a, b) => a + b, 0);
-    const reasons = Object.entries(step.removed)
-      .sort((a, b) => b[1] - a[1])
+    const sorted = Object.entries(step.removed).sort((a, b) => b[1] - a[1]);
+    const reasons = sorted
+      .slice(0, 3)
       .map(([reason, n]) => `${reason} ${n}`)
+      .concat(sorted.length > 3 ? [`(+${sorted.length - 3} more in stats.json)`] : [])
       .join(', ');
     const extra = Object.entries(step.extra)
       .map(([key, n]) => `${key} ${n}`)
@@ -86,6 +100,38 @@ export function summaryTable(stats: RunStats): string {
   }
   rows.push(['written', stats.output.documents, stats.output.documents, 0, 0, `${stats.output.chars.toLocaleString('en-US')} characters`]);
   return formatTable(['step', 'in', 'kept', 'modified', 'removed', 'reasons / counters'], rows);
+}
+
+interface CalibrateFlags {
+  step: string;
+  sample: number;
+  out?: string;
+}
+
+/**
+ * Calibrate a cut-off step: the documents are read and passed through the steps before it (so
+ * they carry their language label), scored, and the per-language percentile written to a file.
+ */
+export async function calibrateCommand(config: PipelineConfig, flags: CalibrateFlags): Promise<void> {
+  const step = config.steps.find((s) => stepName(s) === flags.step);
+  if (!step) throw new UserError(`no step named ${flags.step} in the pipeline (steps: ${config.steps.map(stepName).join(', ')})`);
+  if (step.step !== 'toxicity' && step.step !== 'score_filter') throw new UserError(`step ${flags.step} is a ${step.step} step: only toxicity and score_filter steps are calibrated`);
+  const { documentsReaching } = await import('../corpus/sample.js');
+  const { calibrate } = await import('../corpus/scores/calibrate.js');
+  const summary = await calibrate(documentsReaching(config, flags.step, flags.sample), step as CutoffStepOptions, {
+    sample: flags.sample,
+    ...(flags.out ? { out: flags.out } : {}),
+  });
+  const rows = summary.languages.map((l) => [
+    l.language,
+    l.count,
+    l.cutoff === undefined ? 'too few documents' : String(l.cutoff),
+    l.removed_share === undefined ? '' : `${(100 * l.removed_share).toFixed(1)}%`,
+  ]);
+  process.stdout.write(`${formatTable(['language', 'documents', 'cut-off', 'removed'], rows)}\n`);
+  process.stdout.write(
+    `${summary.out}: ${summary.score} cut-offs at percentile ${summary.percentile} (${summary.direction}) from ${summary.sample_size} documents\n`,
+  );
 }
 
 export function registerDataCommands(program: Command): void {
@@ -100,6 +146,16 @@ export function registerDataCommands(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .action(async (file: string, flags: DataRunFlags) => {
       await runPipelineCommand(await loadPipelineConfig(file), flags);
+    });
+  data
+    .command('calibrate')
+    .description('score a sample as it reaches a toxicity or score_filter step and write its per-language cut-offs')
+    .argument('<pipeline>', 'pipeline YAML file')
+    .requiredOption('--step <name>', 'the step to calibrate (its name, or its kind when unnamed)')
+    .option('--sample <n>', 'documents to score', positiveInt, 100_000)
+    .option('--out <file>', "where to write the cut-offs (default: the step's `cutoffs` path)")
+    .action(async (file: string, flags: CalibrateFlags) => {
+      await calibrateCommand(await loadPipelineConfig(file), flags);
     });
   data
     .command('steps')

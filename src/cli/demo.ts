@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadPipelineConfig } from '../corpus/config.js';
-import { runPipelineCommand } from './data.js';
+import { loadPipelineConfig, stepName } from '../corpus/config.js';
+import { calibrateCommand, runPipelineCommand } from './data.js';
 import { positiveInt } from './options.js';
 
 /** The sample that ships with the project (examples/demo, three folders above dist/src/cli). */
@@ -16,13 +16,21 @@ export interface DemoFlags {
 
 /**
  * The whole flow on the shipped sample. Today: the compliant corpus pipeline over a small
- * multilingual web crawl (URL blocklist, retroactive robots.txt opt-out, PII redaction).
+ * multilingual web crawl (URL blocklist, retroactive robots.txt opt-out, language identification,
+ * quality filters, toxicity at calibrated per-language cut-offs, deduplication, PII redaction).
  */
 export async function runDemo(flags: DemoFlags): Promise<void> {
   const out = resolve(flags.out);
   const config = await loadPipelineConfig(resolve(DEMO_DIR, 'pipeline.yaml'));
   config.output.path = resolve(out, 'corpus');
-  process.stdout.write(`apertus demo: corpus pipeline on the sample crawl in ${DEMO_DIR}\n`);
+  const toxicity = config.steps.find((s) => s.step === 'toxicity');
+  if (toxicity) toxicity.cutoffs = resolve(out, 'toxicity-cutoffs.json');
+  process.stdout.write(`apertus demo: corpus pipeline on the sample crawl in ${DEMO_DIR}\n\n`);
+  if (toxicity) {
+    process.stdout.write('1. toxicity cut-offs per language, calibrated on the sample:\n');
+    await calibrateCommand(config, { step: stepName(toxicity), sample: 100_000 });
+    process.stdout.write('\n2. the compliance pipeline:\n');
+  }
   await runPipelineCommand(config, { overwrite: true, workers: flags.workers, progress: flags.progress });
   process.stdout.write(
     [

@@ -3,6 +3,7 @@ import { UserError } from '../util/errors.js';
 import { PACKAGE } from '../version.js';
 import { registerDataCommands } from './data.js';
 import { registerDemoCommand } from './demo.js';
+import { registerLidCommand } from './lid.js';
 import { registerPiiCommands } from './pii.js';
 import { registerRobotsCommands } from './robots.js';
 
@@ -16,6 +17,7 @@ registerDemoCommand(program);
 registerDataCommands(program);
 registerRobotsCommands(program);
 registerPiiCommands(program);
+registerLidCommand(program);
 
 try {
   await program.parseAsync(process.argv);

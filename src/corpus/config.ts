@@ -43,6 +43,8 @@ export const PipelineSchema = z
         format: z.enum(['jsonl', 'jsonl.gz', 'jsonl.zst', 'parquet']).default('jsonl.zst'),
         /** Write removed documents, with their reason, under removed/<step>/ (the audit). */
         removed: z.boolean().default(true),
+        /** Keep what global steps (deduplication) wrote under stages/ after the run completes. */
+        keep_stages: z.boolean().default(false),
       })
       .strict(),
     /** A malformed record: skip it (reported and counted) or fail the task. */

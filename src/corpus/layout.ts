@@ -8,6 +8,9 @@ import type { OutputFormat } from './io/types.js';
  *   removed/<step>/00000.jsonl.zst   the audit: removed documents with step, reason and detail
  *   tasks/00000.json                 completion marker of task 0 (its counters, digests, timing)
  *   logs/00000.log                   malformed records and errors of task 0
+ *   stages/<global step>/            for each global step (deduplication): the documents that
+ *     documents/00000.jsonl.zst      reached it, its own data (signatures, decisions), the
+ *     data/  tasks/  resolved.json   markers of the segment that collected for it
  *   stats.json, manifest.json        merged counters; config, inputs, outputs, version, timings
  */
 export class RunLayout {
@@ -28,12 +31,30 @@ export class RunLayout {
     return join(this.root, 'removed', step, `${RunLayout.rank(index)}${outputExtension(this.format)}`);
   }
 
-  marker(index: number): string {
-    return join(this.root, 'tasks', `${RunLayout.rank(index)}.json`);
+  /** Completion marker of a task of the last segment, or of the segment collecting for `stage`. */
+  marker(index: number, stage?: string): string {
+    return join(stage ? this.stage(stage) : this.root, 'tasks', `${RunLayout.rank(index)}.json`);
   }
 
   log(index: number): string {
     return join(this.root, 'logs', `${RunLayout.rank(index)}.log`);
+  }
+
+  stage(step: string): string {
+    return join(this.root, 'stages', step);
+  }
+
+  /** Documents that reached a global step; always jsonl.zst, whatever the output format. */
+  stageDocuments(step: string, index: number): string {
+    return join(this.stage(step), 'documents', `${RunLayout.rank(index)}.jsonl.zst`);
+  }
+
+  stageData(step: string): string {
+    return join(this.stage(step), 'data');
+  }
+
+  resolved(step: string): string {
+    return join(this.stage(step), 'resolved.json');
   }
 
   get stats(): string {

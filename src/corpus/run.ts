@@ -1,17 +1,29 @@
 import { createHash } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { PACKAGE } from '../version.js';
 import { UserError } from '../util/errors.js';
-import { exists, writeFileAtomic, type FileDigest } from '../util/fs.js';
+import { exists, writeFileAtomic } from '../util/fs.js';
 import { stepName, type PipelineConfig } from './config.js';
 import { runLocal } from './executors/local.js';
 import { listInputFiles } from './io/index.js';
 import { RunLayout } from './layout.js';
-import { emptyRunStats, mergeRunStats, sortKeys, topGroups, type RunStats } from './stats.js';
+import { writeManifest, writeStats } from './run-files.js';
+import { buildGlobalStep, planSegments, type Segment } from './plan.js';
+import { addCount, emptyRunStats, mergeRunStats, type RunStats } from './stats.js';
 import type { TaskInfo } from './step.js';
 import type { TaskResult } from './task.js';
+
+export interface SegmentStart {
+  /** 0-based segment, and how many the pipeline has (one more than its global steps). */
+  segment: number;
+  segments: number;
+  tasks: number;
+  pending: number;
+  /** Input bytes of the pending tasks (what the progress bar counts). */
+  totalBytes: number;
+  workers: number;
+}
 
 export interface RunOptions {
   workers?: number;
@@ -20,22 +32,26 @@ export interface RunOptions {
   /** Delete an earlier run's results in the output folder first. */
   overwrite?: boolean;
   signal?: AbortSignal;
-  /** Called as work advances; `total` is the input bytes of the tasks that will run. */
-  onStart?(info: { tasks: number; pending: number; totalBytes: number; workers: number }): void;
+  onStart?(info: SegmentStart): void;
   onProgress?(documents: number, bytes: number): void;
   onTaskDone?(index: number, seconds: number): void;
   onTaskFailed?(index: number, message: string): void;
   onBadRecord?(message: string): void;
+  /** A global step resolving over the whole corpus (deduplication). */
+  onResolve?(step: string): void;
+  onResolved?(step: string, summary: Record<string, number>, seconds: number): void;
 }
 
 export interface RunSummary {
   root: string;
   tasks: number;
+  /** Task runs executed in this invocation, over all segments. */
   ran: number;
   failed: { index: number; file: string; message: string }[];
   stats: RunStats;
   seconds: number;
   interrupted: boolean;
+  complete: boolean;
 }
 
 /** The identity of a run: config and input list. `--resume` refuses to mix two different runs. */
@@ -67,49 +83,62 @@ async function takeLock(layout: RunLayout): Promise<() => Promise<void>> {
   return () => rm(layout.lock, { force: true });
 }
 
-/** Run a pipeline with the local executor: split by input file, one task per file. */
-export async function runPipeline(config: PipelineConfig, options: RunOptions = {}): Promise<RunSummary> {
-  const started = new Date();
-  const layout = new RunLayout(config.output.path, config.output.format);
+/** The input files of a run, sorted: task i reads file i. */
+export async function listRunInputs(config: PipelineConfig): Promise<string[]> {
   const paths = Array.isArray(config.input.path) ? config.input.path : [config.input.path];
   const files = [...new Set((await Promise.all(paths.map((p) => listInputFiles(p)))).flat())];
   if (files.length === 0) throw new UserError(`input ${JSON.stringify(config.input.path)}: no input files found`);
-  const tasks: TaskInfo[] = files.map((inputFile, index) => ({ index, inputFile }));
-  const identity = runIdentity(config, files);
+  return files;
+}
+
+/** Check the run folder against an earlier run: refuse, clear it, or resume it. */
+async function prepareFolder(layout: RunLayout, identity: string, options: RunOptions): Promise<void> {
   const runFile = join(layout.root, 'run.json');
+  if (await exists(runFile)) {
+    const previous = JSON.parse(await readFile(runFile, 'utf8')) as { identity: string };
+    if (options.overwrite) {
+      for (const name of ['documents', 'removed', 'tasks', 'logs', 'stages', 'stats.json', 'manifest.json', 'run.json']) {
+        await rm(join(layout.root, name), { recursive: true, force: true });
+      }
+    } else if (!options.resume) {
+      throw new UserError(`${layout.root} already holds a run: use --resume to finish it or --overwrite to start again`);
+    } else if (previous.identity !== identity) {
+      throw new UserError(`${layout.root} holds a run of another config or input set: --resume needs the same ones (or use --overwrite)`);
+    }
+  }
+  await writeFileAtomic(runFile, `${JSON.stringify({ identity, started_at: new Date().toISOString() }, null, 1)}\n`);
+  await removeTemporaryFiles(layout.root);
+}
+
+/**
+ * Run a pipeline with the local executor: one task per input file, segment after segment (a
+ * pipeline is cut at its global steps, which resolve over all tasks in between).
+ */
+export async function runPipeline(config: PipelineConfig, options: RunOptions = {}): Promise<RunSummary> {
+  const started = new Date();
+  const layout = new RunLayout(config.output.path, config.output.format);
+  const files = await listRunInputs(config);
+  const tasks: TaskInfo[] = files.map((inputFile, index) => ({ index, inputFile }));
+  const segments = planSegments(config);
 
   await mkdir(layout.root, { recursive: true });
   const releaseLock = await takeLock(layout);
   try {
-    if (await exists(runFile)) {
-      const previous = JSON.parse(await readFile(runFile, 'utf8')) as { identity: string };
-      if (options.overwrite) {
-        for (const name of ['documents', 'removed', 'tasks', 'logs', 'stats.json', 'manifest.json', 'run.json']) {
-          await rm(join(layout.root, name), { recursive: true, force: true });
-        }
-      } else if (!options.resume) {
-        throw new UserError(`${layout.root} already holds a run: use --resume to finish it or --overwrite to start again`);
-      } else if (previous.identity !== identity) {
-        throw new UserError(`${layout.root} holds a run of another config or input set: --resume needs the same ones (or use --overwrite)`);
-      }
-    }
-    await writeFileAtomic(runFile, `${JSON.stringify({ identity, started_at: started.toISOString(), files }, null, 1)}\n`);
-    await removeTemporaryFiles(layout.root);
-
-    const pending: TaskInfo[] = [];
-    for (const task of tasks) if (!(await exists(layout.marker(task.index)))) pending.push(task);
-    const workers = Math.max(1, Math.min(options.workers ?? config.workers ?? availableParallelism(), pending.length || 1));
-    let totalBytes = 0;
-    for (const task of pending) totalBytes += (await stat(task.inputFile)).size;
-    options.onStart?.({ tasks: tasks.length, pending: pending.length, totalBytes, workers });
-
+    await prepareFolder(layout, runIdentity(config, files), options);
     const failed: RunSummary['failed'] = [];
-    if (pending.length > 0) {
-      await runLocal(
-        config,
-        pending,
-        workers,
-        {
+    let ran = 0;
+    let workers = 1;
+    for (const segment of segments) {
+      const closing = segment.closing ? stepName(segment.closing) : undefined;
+      const pending: TaskInfo[] = [];
+      for (const task of tasks) if (!(await exists(layout.marker(task.index, closing)))) pending.push(task);
+      workers = Math.max(1, Math.min(options.workers ?? config.workers ?? availableParallelism(), pending.length || 1));
+      let totalBytes = 0;
+      for (const task of pending) totalBytes += (await stat(segmentInput(layout, segment, task))).size;
+      options.onStart?.({ segment: segment.index, segments: segments.length, tasks: tasks.length, pending: pending.length, totalBytes, workers });
+      if (pending.length > 0) {
+        ran += pending.length;
+        await runLocal(config, segment.index, pending, workers, {
           onProgress: (d, b) => options.onProgress?.(d, b),
           onBadRecord: (m) => options.onBadRecord?.(m),
           onTaskDone: (i, s) => options.onTaskDone?.(i, s),
@@ -117,79 +146,80 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
             failed.push({ index, file: files[index]!, message });
             options.onTaskFailed?.(index, message);
           },
-        },
-        options.signal,
-      );
+        }, options.signal);
+      }
+      if (failed.length > 0 || options.signal?.aborted) break;
+      if (segment.closing) await resolveOnce(layout, segment, tasks.length, options);
     }
     const interrupted = options.signal?.aborted ?? false;
     if (interrupted) await removeTemporaryFiles(layout.root);
 
-    const results = await readResults(layout, tasks.length);
-    const stats = emptyRunStats(config.steps.map((s) => ({ name: stepName(s), kind: s.step })));
-    for (const result of results) if (result) mergeRunStats(stats, result.stats);
-    const complete = results.every((r) => r !== undefined);
+    const { stats, results, complete } = await collectResults(config, layout, segments, tasks.length);
     const finished = new Date();
-    await writeFileAtomic(layout.stats, `${JSON.stringify(statsFile(stats, config, results, complete), null, 1)}\n`);
-    if (complete) await writeManifest(layout, config, results as TaskResult[], started, finished, workers);
+    await writeStats(layout, config, stats, tasks.length, results.filter((r) => r.segment === segments.length - 1).length, complete);
+    if (complete) {
+      await writeManifest(layout, config, results, started, finished, workers);
+      if (!config.output.keep_stages) await removeStageData(layout, segments);
+    }
     failed.sort((a, b) => a.index - b.index);
-    return {
-      root: layout.root,
-      tasks: tasks.length,
-      ran: pending.length,
-      failed,
-      stats,
-      seconds: (finished.getTime() - started.getTime()) / 1000,
-      interrupted,
-    };
+    return { root: layout.root, tasks: tasks.length, ran, failed, stats, seconds: (finished.getTime() - started.getTime()) / 1000, interrupted, complete };
   } finally {
     await releaseLock();
   }
 }
 
-async function readResults(layout: RunLayout, count: number): Promise<(TaskResult | undefined)[]> {
-  const results: (TaskResult | undefined)[] = [];
-  for (let i = 0; i < count; i++) {
-    const marker = layout.marker(i);
-    results.push((await exists(marker)) ? (JSON.parse(await readFile(marker, 'utf8')) as TaskResult) : undefined);
+function segmentInput(layout: RunLayout, segment: Segment, task: TaskInfo): string {
+  return segment.opening ? layout.stageDocuments(stepName(segment.opening), task.index) : task.inputFile;
+}
+
+/** Resolve a global step over all tasks, once: its marker holds the summary. */
+async function resolveOnce(layout: RunLayout, segment: Segment, tasks: number, options: RunOptions): Promise<void> {
+  const name = stepName(segment.closing!);
+  if (await exists(layout.resolved(name))) return;
+  options.onResolve?.(name);
+  const started = performance.now();
+  const summary = await buildGlobalStep(segment.closing!).resolve(tasks, layout.stageData(name));
+  const seconds = (performance.now() - started) / 1000;
+  await writeFileAtomic(layout.resolved(name), `${JSON.stringify({ step: name, summary, seconds }, null, 1)}\n`);
+  options.onResolved?.(name, summary, seconds);
+}
+
+/** Task markers of every segment, merged into the run's counters in task order. */
+async function collectResults(config: PipelineConfig, layout: RunLayout, segments: Segment[], tasks: number) {
+  const stats = emptyRunStats(config.steps.map((s) => ({ name: stepName(s), kind: s.step })));
+  const results: TaskResult[] = [];
+  let complete = true;
+  for (const segment of segments) {
+    const closing = segment.closing ? stepName(segment.closing) : undefined;
+    for (let i = 0; i < tasks; i++) {
+      const marker = layout.marker(i, closing);
+      if (!(await exists(marker))) {
+        complete = false;
+        continue;
+      }
+      const result = JSON.parse(await readFile(marker, 'utf8')) as TaskResult;
+      results.push(result);
+      mergeRunStats(stats, result.stats);
+    }
+    if (closing && (await exists(layout.resolved(closing)))) {
+      const { summary } = JSON.parse(await readFile(layout.resolved(closing), 'utf8')) as { summary: Record<string, number> };
+      const target = stats.steps.find((s) => s.name === closing)!;
+      for (const [key, n] of Object.entries(summary)) addCount(target.extra, key, n);
+    }
   }
-  return results;
+  return { stats, results, complete };
 }
 
-function statsFile(stats: RunStats, config: PipelineConfig, results: (TaskResult | undefined)[], complete: boolean) {
-  return sortKeys({
-    pipeline: config.name,
-    complete,
-    tasks: { total: results.length, done: results.filter((r) => r !== undefined).length },
-    reader: stats.reader,
-    steps: stats.steps,
-    output: stats.output,
-    by_language: stats.by_language,
-    by_domain: topGroups(stats.by_domain, 1000),
-  });
-}
-
-async function writeManifest(
-  layout: RunLayout,
-  config: PipelineConfig,
-  results: TaskResult[],
-  started: Date,
-  finished: Date,
-  workers: number,
-): Promise<void> {
-  const outputs: FileDigest[] = results.flatMap((r) => r.outputs).sort((a, b) => (a.path < b.path ? -1 : 1));
-  const manifest = {
-    software: { name: PACKAGE.name, version: PACKAGE.version, node: process.version },
-    pipeline: config.name,
-    config,
-    inputs: results.map((r) => ({ task: r.index, ...r.input })),
-    outputs,
-    timings: {
-      started_at: started.toISOString(),
-      finished_at: finished.toISOString(),
-      seconds: (finished.getTime() - started.getTime()) / 1000,
-      workers,
-      task_seconds: results.map((r) => Number(r.seconds.toFixed(3))),
-    },
-  };
-  await writeFileAtomic(layout.manifest, `${JSON.stringify(manifest, null, 1)}\n`);
+/**
+ * Once a run is complete the stages' documents and data are no longer needed; their task markers
+ * and resolve summaries stay (small), so stats.json can be rebuilt and `--resume` knows there is
+ * nothing left to do.
+ */
+async function removeStageData(layout: RunLayout, segments: Segment[]): Promise<void> {
+  for (const segment of segments) {
+    if (!segment.closing) continue;
+    const name = stepName(segment.closing);
+    await rm(join(layout.stage(name), 'documents'), { recursive: true, force: true });
+    await rm(layout.stageData(name), { recursive: true, force: true });
+  }
 }

@@ -85,14 +85,18 @@ export function countOutcome(groups: Record<string, GroupStats>, key: string, ch
   else addCount(group.removed, removedBy);
 }
 
-/** Add `from` into `into` (same pipeline, so the same steps in the same order). */
+/**
+ * Add `from` into `into`. `from` may hold a subset of the steps (one segment of a pipeline cut
+ * at its global steps): steps are matched by name.
+ */
 export function mergeRunStats(into: RunStats, from: RunStats): void {
   into.reader.documents += from.reader.documents;
   into.reader.bad_records += from.reader.bad_records;
   into.reader.bytes += from.reader.bytes;
   addCounts(into.reader.skipped, from.reader.skipped);
-  from.steps.forEach((step, i) => {
-    const target = into.steps[i]!;
+  for (const step of from.steps) {
+    const target = into.steps.find((s) => s.name === step.name);
+    if (!target) throw new Error(`counters of an unknown step ${step.name}`);
     target.in += step.in;
     target.kept += step.kept;
     target.modified += step.modified;
@@ -100,7 +104,7 @@ export function mergeRunStats(into: RunStats, from: RunStats): void {
     target.chars_removed += step.chars_removed;
     addCounts(target.removed, step.removed);
     addCounts(target.extra, step.extra);
-  });
+  }
   into.output.documents += from.output.documents;
   into.output.chars += from.output.chars;
   for (const [key, group] of Object.entries(from.by_language)) addGroup(into.by_language, key, group);

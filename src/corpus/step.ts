@@ -2,7 +2,8 @@ import type { Document } from './document.js';
 
 /**
  * What a step decides about one document.
- * - keep: the document goes on (the step may have changed its text or metadata: set `modified`).
+ * - keep: the document goes on; `modified` when the step changed its text (redaction, dropped
+ *   lines). Labels a step adds to metadata (language, scores) do not count as a modification.
  * - remove: the document leaves the pipeline; `reason` is a short stable label (data, not a log
  *   line: it is counted and written to the audit), `detail` says what exactly fired.
  */

@@ -17,6 +17,7 @@ export interface ExecutorEvents {
  */
 export async function runLocal(
   config: PipelineConfig,
+  segment: number,
   tasks: TaskInfo[],
   workers: number,
   events: ExecutorEvents,
@@ -48,7 +49,7 @@ export async function runLocal(
           if (--running === 0) finish();
           return;
         }
-        const message: ToWorker = { config, task: current };
+        const message: ToWorker = { config, segment, task: current };
         worker.postMessage(message);
       };
       worker.on('message', (message: FromWorker) => {

@@ -4,6 +4,8 @@ import type { TaskInfo } from '../step.js';
 /** Main thread -> worker: run this task. */
 export interface ToWorker {
   config: PipelineConfig;
+  /** Which segment of the pipeline (see plan.ts) to run over the task. */
+  segment: number;
   task: TaskInfo;
 }
 

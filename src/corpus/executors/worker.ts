@@ -4,16 +4,16 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { errorMessage } from '../../util/errors.js';
-import { runAndMark } from '../task.js';
+import { runTask } from '../task.js';
 import type { ToWorker, FromWorker } from './messages.js';
 
 const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
 
 port.on('message', async (message: ToWorker) => {
-  const { config, task } = message;
+  const { config, segment, task } = message;
   try {
-    const result = await runAndMark(config, task, {
+    const result = await runTask(config, segment, task, {
       onProgress: (documents, bytes) => post({ type: 'progress', documents, bytes }),
       onBadRecord: (err) => post({ type: 'bad_record', message: err.message }),
     });

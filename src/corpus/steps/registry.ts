@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { GlobalStep } from '../global-step.js';
 import type { Step } from '../step.js';
 
 /**
@@ -12,7 +13,9 @@ export interface StepDefinition<Options extends z.ZodRawShape = z.ZodRawShape> {
   options: Options;
   /** Option names holding a path or a list of paths. */
   paths?: string[];
-  create(options: z.output<z.ZodObject<Options>> & { name?: string }): Step;
+  /** A global step (deduplication) makes the executor cut the pipeline there. */
+  global?: boolean;
+  create(options: z.output<z.ZodObject<Options>> & { name?: string }): Step | GlobalStep;
 }
 
 export function defineStep<Options extends z.ZodRawShape>(definition: StepDefinition<Options>): StepDefinition<Options> {
