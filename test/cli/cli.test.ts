@@ -15,7 +15,7 @@ function apertus(args: string[], input?: string) {
 }
 
 test('every command and subcommand has --help', () => {
-  for (const args of [[], ['demo'], ['data'], ['data', 'run'], ['data', 'steps'], ['data', 'validate'], ['robots'], ['robots', 'fetch'], ['robots', 'check'], ['pii'], ['pii', 'redact']]) {
+  for (const args of [[], ['demo'], ['lid'], ['data'], ['data', 'run'], ['data', 'calibrate'], ['data', 'steps'], ['data', 'validate'], ['robots'], ['robots', 'fetch'], ['robots', 'check'], ['pii'], ['pii', 'redact']]) {
     const { code, stdout } = apertus([...args, '--help']);
     assert.equal(code, 0, `apertus ${args.join(' ')} --help`);
     assert.match(stdout, /Usage: apertus/);
@@ -145,4 +145,31 @@ test('robots fetch writes a snapshot from a local server, and the pipeline honou
   } finally {
     server.close();
   }
+});
+
+test('lid labels lines on stdin with the model labels', () => {
+  const { code, stdout, stderr } = apertus(['lid'], 'Der schnelle braune Fuchs springt über den faulen Hund.\nLe renard brun rapide saute par-dessus le chien paresseux.\n\n');
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { language: string; score: number });
+  assert.deepEqual(lines.map((l) => l.language), ['de', 'fr', 'und']);
+  assert.ok(lines[0]!.score > 0.9);
+});
+
+test('data calibrate writes per-language cut-offs that the toxicity step then reads', async () => {
+  const dir = await tempDir('cli-calibrate');
+  const corpus = await makeCorpus(dir, 2, 300);
+  const cutoffs = join(dir, 'cutoffs.json');
+  const yaml = `input: {path: ${corpus.input}}\noutput: {path: ${join(dir, 'out')}}\nsteps:\n  - step: language\n    threshold: 0\n  - step: toxicity\n    cutoffs: ${cutoffs}\n    min_per_language: 10\n`;
+  await writeFile(join(dir, 'p.yaml'), yaml);
+  const missing = apertus(['data', 'run', join(dir, 'p.yaml'), '--no-progress']);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /apertus data calibrate/);
+  const calibrated = apertus(['data', 'calibrate', join(dir, 'p.yaml'), '--step', 'toxicity', '--sample', '400']);
+  assert.equal(calibrated.code, 0, calibrated.stderr);
+  const file = await readJson<{ percentile: number; sample_size: number; cutoffs: Record<string, number> }>(cutoffs);
+  assert.equal(file.percentile, 95);
+  assert.equal(file.sample_size, 400);
+  assert.ok('en' in file.cutoffs);
+  const run = apertus(['data', 'run', join(dir, 'p.yaml'), '--no-progress', '--overwrite']);
+  assert.equal(run.code, 0, run.stderr);
 });

@@ -28,6 +28,19 @@ test('the model loads once per file and labels come without the __label__ prefix
   assert.deepEqual(model.predict(' \n\t'), []);
 });
 
+test('one label\'s probability: the predicted score, 0 for empty text, any label of the model', async () => {
+  const model = await loadLanguageModel();
+  assert.deepEqual(model.fileLabels.length, model.labels.length);
+  assert.equal(model.fileLabels[model.labels.indexOf('de')], '__label__de');
+  for (const [text, k] of [[GERMAN, 3], [ENGLISH, 2]] as const) {
+    for (const { label, score } of model.predict(text, k)) assert.equal(model.probability(text, model.labels.indexOf(label)), score);
+  }
+  const unlikely = model.probability(GERMAN, model.labels.indexOf('ja'));
+  assert.ok(unlikely >= 0 && unlikely < 1e-3, String(unlikely));
+  assert.equal(model.probability(' \n ', 0), 0);
+  assert.throws(() => model.probability(GERMAN, model.labels.length), RangeError);
+});
+
 test('a model read without spare bytes to align its rows in place (copied rows) predicts the same', async () => {
   const model = await loadLanguageModel();
   const copied = new FastTextClassifier(readFastTextModel(new Uint8Array(await readFile(DEFAULT_LANGUAGE_MODEL))));
@@ -109,8 +122,8 @@ test('invalid model files fail with a UserError that names the file and the prob
     [text, /not a fastText model file/],
     [truncated, /truncated/],
     [padded, /unexpected bytes after/],
-    [join(dir, 'missing.bin'), /cannot read it/],
-    [dir, /cannot read it/],
+    [join(dir, 'missing.bin'), /fastText model file not found/],
+    [dir, /cannot read the fastText model file/],
   ];
   for (const [file, problem] of expectations) {
     await assert.rejects(loadLanguageModel(file), (err: unknown) => {

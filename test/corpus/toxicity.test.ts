@@ -17,8 +17,17 @@ const CLEAN = 'the garden has lovely flowers and we met friends for lunch near a
 const TOXIC = ['shit', 'asshole', 'fuck'];
 const TASK = { index: 0, inputFile: 'input.jsonl' };
 
-/** Trains a tiny supervised fastText model (toxic vs clean) and saves it to `path`. */
-async function trainToxicModel(path: string): Promise<void> {
+/** What fastText's own model (the WASM build) is asked here: every label's probability. */
+interface WasmClassifier {
+  saveModel(): Blob;
+  predict(text: string, k: number, threshold: number): { size(): number; get(i: number): [number, string]; delete(): void };
+}
+
+/**
+ * Trains a tiny supervised fastText model (toxic vs clean) with fastText itself (the WASM build)
+ * and saves it to `path`; returns fastText's model, the reference for our scores.
+ */
+async function trainToxicModel(path: string): Promise<WasmClassifier> {
   const lines: string[] = [];
   const toxic = ['you idiot moron', 'stupid idiot I hate you', 'moron trash loser', 'hate hate idiot scum'];
   const clean = ['lovely weather today', 'the garden has flowers', 'we met friends for lunch', 'a nice book about history'];
@@ -31,8 +40,23 @@ async function trainToxicModel(path: string): Promise<void> {
   const FastText = await getFastTextClass({ getFastTextModule: () => getFastTextModule() });
   const settings = { loss: 'softmax', epoch: 20, lr: 0.5, dim: 16, minCount: 1, bucket: 2000, seed: 1, verbose: 0 };
   // Training needs a progress callback (null crashes) and an explicit loss.
-  const model = (await new FastText().trainSupervised(url, settings, () => undefined)) as { saveModel(): Blob };
+  const model = (await new FastText().trainSupervised(url, settings, () => undefined)) as WasmClassifier;
   await writeFile(path, new Uint8Array(await model.saveModel().arrayBuffer()));
+  return model;
+}
+
+/** fastText's probability of `label` for one line (k = -1: all labels), 0 when it leaves the label out. */
+function wasmProbability(model: WasmClassifier, line: string, label: string): number {
+  const predictions = model.predict(line, -1, 0);
+  try {
+    for (let i = 0; i < predictions.size(); i++) {
+      const [probability, name] = predictions.get(i);
+      if (name === label) return Math.min(1, probability);
+    }
+    return 0;
+  } finally {
+    predictions.delete();
+  }
 }
 
 /** Deterministic documents: `toxicShare` of them get 1-3 bad words. */
@@ -62,10 +86,11 @@ const reason = (v: Verdict) => (v.keep ? 'kept' : v.reason);
 
 let dir: string;
 let model: string;
+let reference: WasmClassifier;
 before(async () => {
   dir = await tempDir('toxicity');
   model = join(dir, 'toxic.bin');
-  await trainToxicModel(model);
+  reference = await trainToxicModel(model);
 });
 
 describe('fastText classifier scorer', () => {
@@ -79,6 +104,20 @@ describe('fastText classifier scorer', () => {
     const mixed = scorer.score(doc('lovely weather today\n\nthe garden has flowers\n\nyou stupid idiot moron\n\na nice book'));
     assert.equal(mixed, toxic);
     assert.equal(scorer.score(doc('  \n ')), 0);
+  });
+
+  it('gives the scores fastText itself gives: the most toxic chunk\'s probability', async () => {
+    const scorer = await createScorer({ scorer: 'fasttext', model, label: '__label__toxic', max_chunk_chars: 60 });
+    const texts = [
+      ...corpus('en', 30, 0.3, 6).map((d) => d.text),
+      'lovely weather today\n\nyou stupid idiot moron\nhate trash\n\na nice book about history',
+      'unknown words only: zxqv plorb',
+    ];
+    for (const text of texts) {
+      const expected = Math.max(0, ...textChunks(text, 60).map((chunk) => wasmProbability(reference, chunk, '__label__toxic')));
+      const score = scorer.score({ id: 'x', text, metadata: {} });
+      assert.ok(Math.abs(score - expected) < 1e-5, `${text}: ${score} vs fastText ${expected}`);
+    }
   });
 
   it('says what is wrong with the label or the model file', async () => {

@@ -92,6 +92,24 @@ export class FastTextClassifier {
 
   /** The `k` most likely labels of one line of text, best first (none when it has no features). */
   predict(line: string, k: number): ClassifierPrediction[] {
+    const hidden = this.average(line);
+    if (!hidden) return [];
+    return this.output.best(hidden, k).map((p) => ({ index: p.index, probability: Math.exp(p.logProb) }));
+  }
+
+  /**
+   * The probability of label `index` for one line of text, as fastText reports it when asked for
+   * all labels (k = -1, threshold 0); 0 when the line has no features or fastText would leave the
+   * label out (hierarchical softmax drops labels below its 1e-5 floor).
+   */
+  probability(line: string, index: number): number {
+    const hidden = this.average(line);
+    const logProb = hidden && this.output.logProbability(hidden, index);
+    return logProb === undefined ? 0 : Math.exp(logProb);
+  }
+
+  /** The average of the input rows of one line of text (dim, in `this.hidden`); undefined when it has none. */
+  private average(line: string): Float64Array | undefined {
     const hidden = this.hidden.fill(0);
     const hashes: number[] | undefined = this.model.wordNgrams > 1 ? [] : undefined;
     let rows = 0;
@@ -105,9 +123,9 @@ export class FastTextClassifier {
     }
     if (!ended) rows += this.addToken(EOS, hashes);
     if (hashes) rows += this.addWordNgrams(hashes);
-    if (rows === 0) return [];
+    if (rows === 0) return undefined;
     for (let i = 0; i < hidden.length; i++) hidden[i]! /= rows;
-    return this.output.best(hidden, k).map((p) => ({ index: p.index, probability: Math.exp(p.logProb) }));
+    return hidden;
   }
 
   private addToken(token: string, hashes: number[] | undefined): number {

@@ -33,16 +33,25 @@ export interface LanguagePrediction {
   score: number;
 }
 
+/** A loaded fastText classifier: a language identifier, or any other (a toxicity classifier for scores/). */
 export interface LanguageModel {
   /** Absolute path of the model file. */
   readonly path: string;
   /** Every label the model can give, without prefix, in the model's order. */
   readonly labels: readonly string[];
+  /** The same labels as the model file spells them (`__label__de`). */
+  readonly fileLabels: readonly string[];
   /**
    * The `k` most likely labels, best first; an empty list when `text` is empty or whitespace only.
    * Texts longer than `maxChars` are sampled (see DEFAULT_MAX_CHARS).
    */
   predict(text: string, k?: number, maxChars?: number): LanguagePrediction[];
+  /**
+   * The probability in [0, 1] of the label at `labelIndex` (of `labels`), as fastText gives it
+   * when asked for all labels: 0 for empty or whitespace-only text, and for a label that
+   * hierarchical softmax prunes as below 1e-5. Texts longer than `maxChars` are sampled.
+   */
+  probability(text: string, labelIndex: number, maxChars?: number): number;
 }
 
 // One loaded model per file per thread (each worker thread has its own module state).
@@ -50,7 +59,7 @@ const loaded = new Map<string, Promise<LanguageModel>>();
 
 /**
  * Loads a fastText classifier (.bin or .ftz; default lid.176) once per thread and file. A file
- * that is not a whole fastText classifier fails with a UserError that names it.
+ * that is missing or not a whole fastText classifier fails with a UserError that names it.
  */
 export function loadLanguageModel(path: string = DEFAULT_LANGUAGE_MODEL): Promise<LanguageModel> {
   const file = resolve(path);
@@ -69,25 +78,35 @@ async function load(path: string): Promise<LanguageModel> {
   try {
     bytes = await readWhole(path, ALIGNMENT_ROOM);
   } catch (err) {
-    throw new UserError(`language model ${path}: cannot read it (${errorMessage(err)})`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`${path}: fastText model file not found`);
+    throw new UserError(`${path}: cannot read the fastText model file (${errorMessage(err)})`);
   }
   let data: FastTextModelData;
   try {
     data = readFastTextModel(bytes, ALIGNMENT_ROOM);
   } catch (err) {
-    if (err instanceof ModelFileError) throw new UserError(`language model ${path}: ${err.message}`);
+    if (err instanceof ModelFileError) throw new UserError(`${path}: ${err.message}`);
     throw err;
   }
   const classifier = new FastTextClassifier(data);
   const labels = data.labels.map((l) => (l.startsWith(LABEL_PREFIX) ? l.slice(LABEL_PREFIX.length) : l));
+  // fastText reports p + 1e-5 (it computes exp(log(p + 1e-5))), so a certain label would read 1.00001.
+  const capped = (probability: number) => Math.min(1, probability);
   return {
     path,
     labels,
+    fileLabels: data.labels,
     predict(text: string, k = 1, maxChars = DEFAULT_MAX_CHARS): LanguagePrediction[] {
       const line = predictionText(text, maxChars);
       if (line === undefined) return [];
-      // fastText reports p + 1e-5 (it computes exp(log(p + 1e-5))), so a certain label would read 1.00001.
-      return classifier.predict(line, Math.max(1, k)).map((p) => ({ label: labels[p.index]!, score: Math.min(1, p.probability) }));
+      return classifier.predict(line, Math.max(1, k)).map((p) => ({ label: labels[p.index]!, score: capped(p.probability) }));
+    },
+    probability(text: string, labelIndex: number, maxChars = DEFAULT_MAX_CHARS): number {
+      if (!Number.isInteger(labelIndex) || labelIndex < 0 || labelIndex >= labels.length) {
+        throw new RangeError(`label index ${labelIndex} is not one of the ${labels.length} labels of ${path}`);
+      }
+      const line = predictionText(text, maxChars);
+      return line === undefined ? 0 : capped(classifier.probability(line, labelIndex));
     },
   };
 }

@@ -85,7 +85,7 @@ export function readFastTextModel(bytes: Uint8Array, spare = 0): FastTextModelDa
   // Version 11 classifiers were trained without character n-grams.
   const maxn = version === 11 ? 0 : args[10]!;
   if (model !== SUPERVISED) {
-    throw new ModelFileError('a word-vector model (cbow or skipgram), not a classifier: language identification needs a supervised model such as lid.176 or GlotLID');
+    throw new ModelFileError('a word-vector model (cbow or skipgram), not a classifier: a supervised model is needed (such as lid.176, GlotLID or a toxicity classifier)');
   }
   if (!(loss >= LOSS.hs && loss <= LOSS.ova) || dim <= 0 || bucket < 0) throw new ModelFileError('its header is corrupt');
 

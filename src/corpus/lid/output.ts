@@ -26,9 +26,10 @@ export interface Scored {
 }
 
 export class OutputLayer {
-  /** Hierarchical softmax: children of each tree node (-1 for leaves, which are the labels). */
+  /** Hierarchical softmax: children of each tree node (-1 for leaves, which are the labels), and parents (-1 for the root). */
   private readonly left: Int32Array;
   private readonly right: Int32Array;
+  private readonly parent: Int32Array;
 
   constructor(
     private readonly loss: number,
@@ -38,6 +39,9 @@ export class OutputLayer {
     labelCounts: number[],
   ) {
     [this.left, this.right] = huffmanTree(labelCounts);
+    this.parent = new Int32Array(this.left.length).fill(-1);
+    this.left.forEach((child, node) => child >= 0 && (this.parent[child] = node));
+    this.right.forEach((child, node) => child >= 0 && (this.parent[child] = node));
   }
 
   /** The k best labels for `hidden` (dim), best first. */
@@ -48,18 +52,51 @@ export class OutputLayer {
     return best;
   }
 
+  /**
+   * log(p + 1e-5) of label `index` for `hidden` (dim), as `best` with k = all labels would give
+   * it; undefined where that would leave the label out (the tree search prunes below 1e-5).
+   * Hierarchical softmax walks the one path from the root to the label, not the whole tree.
+   */
+  logProbability(hidden: Float64Array, index: number): number | undefined {
+    if (this.loss !== LOSS.hs) return Math.log(this.probabilities(hidden)[index]! + 1e-5);
+    const path: number[] = [];
+    for (let node = index; node !== -1; node = this.parent[node]!) path.push(node);
+    let logProb = 0;
+    // Root first; the same steps and the same pruning as searchTree on its way to this leaf.
+    for (let i = path.length - 1; i > 0; i--) {
+      if (logProb < MIN_LOG) return undefined;
+      const node = path[i]!;
+      const f = this.rightProbability(hidden, node);
+      logProb += Math.log((path[i - 1] === this.right[node] ? f : 1 - f) + 1e-5);
+    }
+    return logProb < MIN_LOG ? undefined : logProb;
+  }
+
   /** Depth-first search of the Huffman tree, pruned as fastText prunes it (HierarchicalSoftmaxLoss::dfs). */
   private searchTree(hidden: Float64Array, k: number, node: number, logProb: number, best: Scored[]): void {
     if (logProb < MIN_LOG) return;
     if (best.length === k && logProb < best[k - 1]!.logProb) return;
     if (this.left[node] === -1) return insertBest(best, k, node, logProb);
-    const f = 1 / (1 + Math.exp(-this.output.dotRow(hidden, node - this.labels)));
+    const f = this.rightProbability(hidden, node);
     this.searchTree(hidden, k, this.left[node]!, logProb + Math.log(1 - f + 1e-5), best);
     this.searchTree(hidden, k, this.right[node]!, logProb + Math.log(f + 1e-5), best);
   }
 
-  /** Softmax, or one sigmoid per label (one-vs-all, negative sampling), then the k best. */
+  /** The probability of going from inner tree `node` to its right child (to the left: 1 - it). */
+  private rightProbability(hidden: Float64Array, node: number): number {
+    return 1 / (1 + Math.exp(-this.output.dotRow(hidden, node - this.labels)));
+  }
+
+  /** Every label's probability, then the k best. */
   private scoreAll(hidden: Float64Array, k: number, best: Scored[]): void {
+    this.probabilities(hidden).forEach((p, index) => {
+      const logProb = Math.log(p + 1e-5);
+      if (best.length < k || logProb >= best[k - 1]!.logProb) insertBest(best, k, index, logProb);
+    });
+  }
+
+  /** Every label's probability: softmax, or one sigmoid per label (one-vs-all, negative sampling). */
+  private probabilities(hidden: Float64Array): number[] {
     const scores = Array.from({ length: this.labels }, (_, i) => this.output.dotRow(hidden, i));
     if (this.loss === LOSS.softmax) {
       const max = Math.max(...scores);
@@ -69,10 +106,7 @@ export class OutputLayer {
     } else {
       for (let i = 0; i < scores.length; i++) scores[i] = tableSigmoid(scores[i]!);
     }
-    scores.forEach((p, index) => {
-      const logProb = Math.log(p + 1e-5);
-      if (best.length < k || logProb >= best[k - 1]!.logProb) insertBest(best, k, index, logProb);
-    });
+    return scores;
   }
 }
 

@@ -1,15 +1,15 @@
-import { basename, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { getFastTextClass, getFastTextModule } from 'fasttext.wasm.js';
+import { basename } from 'node:path';
 import { UserError } from '../../util/errors.js';
-import { exists } from '../../util/fs.js';
 import type { Document } from '../document.js';
+import { loadLanguageModel } from '../lid/fasttext.js';
 import type { Scorer } from './scorer.js';
 
 /**
  * The fastText-classifier scorer: a user's supervised fastText model (`.bin` or `.ftz`), the
  * probability of one label as the score. As in Apertus, a document is scored by chunks and
  * takes the highest chunk score, so one toxic paragraph in a long clean page still counts.
+ * The model is read and run by corpus/lid (our fastText implementation, loaded once per thread
+ * and file), the same code the `language` step uses.
  */
 
 export interface FastTextScorerSpec {
@@ -24,76 +24,11 @@ export interface FastTextScorerSpec {
 
 export const DEFAULT_MAX_CHUNK_CHARS = 1000;
 
-/** The parts of fasttext.wasm.js's model object used here (its own typings resolve to `any`). */
-interface Vector<T> {
-  size(): number;
-  get(index: number): T;
-  delete(): void;
-}
-interface ClassifierModel {
-  predict(text: string, k: number, threshold: number): Vector<[number, string]>;
-  getLabels(): [Vector<string>, Vector<number>];
-}
-
-/** One WASM instance per model file and process: only the first model loaded into an instance takes effect. */
-const models = new Map<string, Promise<ClassifierModel>>();
-
-export function loadClassifier(path: string): Promise<ClassifierModel> {
-  const absolute = resolve(path);
-  let model = models.get(absolute);
-  if (!model) {
-    model = loadFresh(absolute);
-    models.set(absolute, model);
-    // A failed load must not stay cached: the user may fix the file and retry in the same process.
-    model.catch(() => models.delete(absolute));
-  }
-  return model;
-}
-
-async function loadFresh(path: string): Promise<ClassifierModel> {
-  if (!(await exists(path))) throw new UserError(`${path}: fastText model file not found`);
-  const FastText = await getFastTextClass({ getFastTextModule: () => getFastTextModule() });
-  try {
-    return (await new FastText().loadModel(pathToFileURL(path).href)) as ClassifierModel;
-  } catch (err) {
-    // The WASM build throws a bare number (a C++ exception pointer) for a malformed file.
-    const why = err instanceof Error ? err.message : 'the WASM loader rejected it';
-    throw new UserError(`${path}: not a fastText model file (${why})`);
-  }
-}
-
-/** The model's labels, with their prefix (`__label__toxic`). */
-export function classifierLabels(model: ClassifierModel): string[] {
-  const [labels, counts] = model.getLabels();
-  try {
-    return Array.from({ length: labels.size() }, (_, i) => labels.get(i));
-  } finally {
-    labels.delete();
-    counts.delete();
-  }
-}
-
 /** `label` as the model spells it: as given, or with fastText's default `__label__` prefix. */
-export function resolveLabel(label: string, labels: string[], model: string): string {
+export function resolveLabel(label: string, labels: readonly string[], model: string): string {
   if (labels.includes(label)) return label;
   if (labels.includes(`__label__${label}`)) return `__label__${label}`;
-  const known = labels.length > 0 ? labels.join(', ') : 'none: is it a supervised model?';
-  throw new UserError(`${model}: the model has no label ${label} (its labels: ${known})`);
-}
-
-/** Probability of `label` for one chunk of text (newlines already removed). */
-export function labelProbability(model: ClassifierModel, text: string, label: string): number {
-  // k = -1: all labels, so the wanted one is found even when it is not the most likely.
-  const predictions = model.predict(text, -1, 0);
-  try {
-    for (let i = 0; i < predictions.size(); i++) {
-      const [probability, name] = predictions.get(i);
-      if (name === label) return Math.min(1, Math.max(0, probability));
-    }
-    return 0;
-  } finally {
-    predictions.delete();
-  }
+  throw new UserError(`${model}: the model has no label ${label} (its labels: ${labels.join(', ')})`);
 }
 
 /**
@@ -134,16 +69,16 @@ function* cutLine(line: string, maxChars: number): Generator<string> {
 }
 
 export async function createFastTextScorer(spec: FastTextScorerSpec): Promise<Scorer> {
-  const model = await loadClassifier(spec.model);
-  const label = resolveLabel(spec.label, classifierLabels(model), spec.model);
+  const model = await loadLanguageModel(spec.model);
+  const label = resolveLabel(spec.label, model.fileLabels, spec.model);
+  const index = model.fileLabels.indexOf(label);
   const maxChars = spec.max_chunk_chars;
   return {
     name: `fasttext(model=${basename(spec.model)}, label=${label}, max_chunk_chars=${maxChars})`,
     score(doc: Document): number {
       let best = 0;
-      for (const chunk of textChunks(doc.text, maxChars)) {
-        best = Math.max(best, labelProbability(model, chunk, label));
-      }
+      // A chunk is at most maxChars long, so the classifier reads it whole (no sampling).
+      for (const chunk of textChunks(doc.text, maxChars)) best = Math.max(best, model.probability(chunk, index, maxChars));
       return best;
     },
   };
