@@ -6,12 +6,16 @@ import { benchLanguage } from './language.js';
 import { benchMinhash } from './minhash.js';
 import { benchPipeline } from './pipeline.js';
 import { benchQuality } from './quality.js';
+import { benchTokenizer } from './tokenizer.js';
+import { benchTokenizerTrain } from './tokenizer-train.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   pipeline: benchPipeline,
   language: benchLanguage,
   minhash: benchMinhash,
   quality: benchQuality,
+  tokenizer: benchTokenizer,
+  'tokenizer-train': benchTokenizerTrain,
 };
 
 const names = process.argv.slice(2);

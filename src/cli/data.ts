@@ -7,7 +7,9 @@ import type { RunStats } from '../corpus/stats.js';
 import { UserError } from '../util/errors.js';
 import { ThroughputBar } from './progress.js';
 import { formatTable } from './table.js';
+import { interruptSignal } from './interrupt.js';
 import { positiveInt } from './options.js';
+import { registerTokenizeCommand } from './tokenize.js';
 
 export interface DataRunFlags {
   workers?: number;
@@ -22,14 +24,7 @@ export interface DataRunFlags {
  * a second one exits at once). Returns the summary; throws UserError when tasks failed.
  */
 export async function runPipelineCommand(config: PipelineConfig, flags: DataRunFlags): Promise<RunSummary> {
-  const controller = new AbortController();
-  let presses = 0;
-  const onSigint = () => {
-    if (++presses > 1) process.exit(130);
-    process.stderr.write('\ninterrupted: stopping workers (Ctrl-C again to exit at once)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = interruptSignal();
   let bar: ThroughputBar | undefined;
   const badRecords: string[] = [];
   // Loaded on demand: the readers pull in an HTML parser that other commands do not need.
@@ -39,7 +34,7 @@ export async function runPipelineCommand(config: PipelineConfig, flags: DataRunF
       workers: flags.workers,
       resume: flags.resume,
       overwrite: flags.overwrite,
-      signal: controller.signal,
+      signal: interrupt.signal,
       onStart: ({ segment, segments, tasks, pending, totalBytes, workers }) => {
         bar?.stop();
         bar = undefined;
@@ -75,7 +70,7 @@ export async function runPipelineCommand(config: PipelineConfig, flags: DataRunF
     return summary;
   } finally {
     bar?.stop();
-    process.off('SIGINT', onSigint);
+    interrupt.release();
   }
 }
 
@@ -135,7 +130,8 @@ export async function calibrateCommand(config: PipelineConfig, flags: CalibrateF
 }
 
 export function registerDataCommands(program: Command): void {
-  const data = program.command('data').description('the compliant corpus pipeline');
+  const data = program.command('data').description('the compliant corpus pipeline, and token shards for training');
+  registerTokenizeCommand(data);
   data
     .command('run')
     .description('run a pipeline YAML (input, output, ordered steps) with the local executor')

@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { loadPipelineConfig, stepName } from '../corpus/config.js';
 import { calibrateCommand, runPipelineCommand } from './data.js';
 import { positiveInt } from './options.js';
+import { tokenizeCommand } from './tokenize.js';
+import { trainCommand } from './tokenizer-train.js';
+import { DEFAULT_PATTERN } from '../tokenizer/types.js';
 
 /** The sample that ships with the project (examples/demo, three folders above dist/src/cli). */
 export const DEMO_DIR = fileURLToPath(new URL('../../../examples/demo/', import.meta.url));
@@ -17,7 +20,8 @@ export interface DemoFlags {
 /**
  * The whole flow on the shipped sample. Today: the compliant corpus pipeline over a small
  * multilingual web crawl (URL blocklist, retroactive robots.txt opt-out, language identification,
- * quality filters, toxicity at calibrated per-language cut-offs, deduplication, PII redaction).
+ * quality filters, toxicity at calibrated per-language cut-offs, deduplication, PII redaction),
+ * then a BPE tokenizer trained on the clean corpus and the corpus as Megatron token shards.
  */
 export async function runDemo(flags: DemoFlags): Promise<void> {
   const out = resolve(flags.out);
@@ -32,6 +36,14 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     process.stdout.write('\n2. the compliance pipeline:\n');
   }
   await runPipelineCommand(config, { overwrite: true, workers: flags.workers, progress: flags.progress });
+
+  const documents = resolve(out, 'corpus/documents');
+  const tokenizer = resolve(out, 'tokenizer.json');
+  const shards = resolve(out, 'tokens/corpus');
+  process.stdout.write('\n3. a byte-level BPE tokenizer trained on the clean corpus:\n');
+  await trainCommand({ input: [documents], vocabSize: 2048, out: tokenizer, minFrequency: 2, pattern: DEFAULT_PATTERN, textField: 'text', progress: flags.progress });
+  process.stdout.write('\n4. token shards (Megatron .bin/.idx, </s> after each document):\n');
+  await tokenizeCommand({ input: [documents], tokenizer, out: shards, workers: flags.workers, overwrite: true, eos: true, progress: flags.progress });
   process.stdout.write(
     [
       '',
@@ -40,6 +52,8 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
       `  audit            ${resolve(out, 'corpus/removed')}  (every removed document, with step, reason and detail)`,
       `  counters         ${resolve(out, 'corpus/stats.json')}  (per step, per language, per domain)`,
       `  manifest         ${resolve(out, 'corpus/manifest.json')}  (config, inputs and outputs with SHA-256, version, timings)`,
+      `  tokenizer        ${tokenizer}  (Hugging Face tokenizer.json)`,
+      `  token shards     ${shards}.bin / .idx  (Megatron-LM indexed dataset; ${shards}.stats.json per language)`,
       '',
     ].join('\n'),
   );

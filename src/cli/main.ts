@@ -6,6 +6,8 @@ import { registerDemoCommand } from './demo.js';
 import { registerLidCommand } from './lid.js';
 import { registerPiiCommands } from './pii.js';
 import { registerRobotsCommands } from './robots.js';
+import { registerTokenizerCommands } from './tokenizer.js';
+import { attachTrainCommand } from './tokenizer-train.js';
 
 const program = new Command('apertus')
   .description('Build language models the open and compliant way: compliant corpora, training, evaluation, collaborative learning.')
@@ -18,6 +20,7 @@ registerDataCommands(program);
 registerRobotsCommands(program);
 registerPiiCommands(program);
 registerLidCommand(program);
+attachTrainCommand(registerTokenizerCommands(program));
 
 try {
   await program.parseAsync(process.argv);
