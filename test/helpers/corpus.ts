@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileDigest } from '../../src/util/fs.js';
+import { seeded } from './random.js';
 
 export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `apertus-${prefix}-`));
@@ -10,16 +11,7 @@ export async function tempDir(prefix: string): Promise<string> {
 
 const WORDS = 'the of and to in is that for it as with was on be by this are from or have an they which one you were her all'.split(' ');
 
-/** A deterministic pseudo-random generator (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded } from './random.js';
 
 export const FIXTURE_HOSTS = ['open.example.org', 'closed.example.org', 'partly.example.net', 'down.example.com', 'spam.example.biz', 'unlisted.example.io'];
 

@@ -1,0 +1,13 @@
+// The tensor engine: tensors, autograd, ops, optimizers and the compute backend interface.
+export { backendFor, getBackend, reference, setBackend } from './backend.js';
+export type { AdamWStep, AdEMAMixStep, Backend, Floats, TransformerKernels } from './backend.js';
+export { linear, matmul } from './linalg.js';
+export type { MatmulOptions } from './linalg.js';
+export { add, embedding, gelu, mean, mul, relu, reshape, scale, sub, sum } from './ops.js';
+export { AdamW, AdEMAMix, ademamixAlpha, ademamixBeta3, clipGradNorm } from './optim.js';
+export type { AdamWOptions, AdEMAMixOptions } from './optim.js';
+export { BufferPool, pool } from './pool.js';
+export type { DType, PoolStats } from './pool.js';
+export { allocate, backward, isGradEnabled, noGrad, record, step, track } from './tape.js';
+export { formatShape, sizeOf, Tensor } from './tensor.js';
+export type { TensorOptions } from './tensor.js';
