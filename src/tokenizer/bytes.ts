@@ -42,42 +42,7 @@ export function bytesToByteLevel(bytes: ArrayLike<number>): string {
   return out;
 }
 
-/**
- * Writes the UTF-8 bytes of `text[start, end)` into `out` from index 0, and returns their count.
- * `out` must hold 3 bytes per UTF-16 code unit. A lone surrogate becomes U+FFFD, as TextEncoder does.
- */
-export function utf8Into(text: string, start: number, end: number, out: Uint8Array | Int32Array): number {
-  let n = 0;
-  for (let i = start; i < end; i++) {
-    let c = text.charCodeAt(i);
-    if (c < 0x80) {
-      out[n++] = c;
-      continue;
-    }
-    if (c < 0x800) {
-      out[n++] = 0xc0 | (c >> 6);
-      out[n++] = 0x80 | (c & 0x3f);
-      continue;
-    }
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const low = i + 1 < end ? text.charCodeAt(i + 1) : 0;
-      if (c <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
-        i++;
-        out[n++] = 0xf0 | (c >> 18);
-        out[n++] = 0x80 | ((c >> 12) & 0x3f);
-        out[n++] = 0x80 | ((c >> 6) & 0x3f);
-        out[n++] = 0x80 | (c & 0x3f);
-        continue;
-      }
-      c = 0xfffd;
-    }
-    out[n++] = 0xe0 | (c >> 12);
-    out[n++] = 0x80 | ((c >> 6) & 0x3f);
-    out[n++] = 0x80 | (c & 0x3f);
-  }
-  return n;
-}
+export { utf8Into } from '../util/utf8.js';
 
 /**
  * Length of the well-formed UTF-8 sequence starting at `bytes[i]` (1-4), or 0 when the byte there

@@ -1,3 +1,4 @@
+import { utf8Into } from '../../util/utf8.js';
 import { QuantMatrix, type Matrix } from './matrix.js';
 import type { FastTextModelData } from './model-file.js';
 import { OutputLayer } from './output.js';
@@ -182,32 +183,8 @@ export class FastTextClassifier {
   private encodeBracketed(token: string): number {
     if (this.bytes.length < token.length * 3 + 2) this.bytes = new Uint8Array(token.length * 6 + 2);
     const out = this.bytes;
-    let n = 0;
-    out[n++] = 0x3c;
-    for (let i = 0; i < token.length; i++) {
-      let c = token.charCodeAt(i);
-      if (c < 0x80) {
-        out[n++] = c;
-        continue;
-      }
-      if (c < 0x800) {
-        out[n++] = 0xc0 | (c >> 6);
-        out[n++] = 0x80 | (c & 0x3f);
-        continue;
-      }
-      const next = token.charCodeAt(i + 1);
-      if (c >= 0xd800 && c < 0xdc00 && next >= 0xdc00 && next < 0xe000) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-        i++;
-        out[n++] = 0xf0 | (c >> 18);
-        out[n++] = 0x80 | ((c >> 12) & 0x3f);
-      } else {
-        if (c >= 0xd800 && c < 0xe000) c = 0xfffd;
-        out[n++] = 0xe0 | (c >> 12);
-      }
-      out[n++] = 0x80 | ((c >> 6) & 0x3f);
-      out[n++] = 0x80 | (c & 0x3f);
-    }
+    out[0] = 0x3c;
+    let n = 1 + utf8Into(token, 0, token.length, out, 1);
     out[n++] = 0x3e;
     return n;
   }
