@@ -3,6 +3,7 @@
  * its figures next to a named peer measured in the same run, and ends with one line of JSON.
  */
 import { benchLanguage } from './language.js';
+import { benchMatmul } from './matmul.js';
 import { benchMinhash } from './minhash.js';
 import { benchPipeline } from './pipeline.js';
 import { benchQuality } from './quality.js';
@@ -13,6 +14,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   pipeline: benchPipeline,
   language: benchLanguage,
   minhash: benchMinhash,
+  matmul: benchMatmul,
   quality: benchQuality,
   tokenizer: benchTokenizer,
   'tokenizer-train': benchTokenizerTrain,

@@ -1,4 +1,6 @@
 // The tensor engine: tensors, autograd, ops, optimizers and the compute backend interface.
+import { selectBackend } from './native.js';
+
 export { backendFor, getBackend, reference, setBackend } from './backend.js';
 export type { AdamWStep, AdEMAMixStep, Backend, Floats, TransformerKernels } from './backend.js';
 export { linear, matmul } from './linalg.js';
@@ -11,3 +13,8 @@ export type { DType, PoolStats } from './pool.js';
 export { allocate, backward, isGradEnabled, noGrad, record, step, track } from './tape.js';
 export { formatShape, sizeOf, Tensor } from './tensor.js';
 export type { TensorOptions } from './tensor.js';
+export { loadNative, nativeBackend, nativeProblem, selectBackend } from './native.js';
+export type { NativeAddon } from './native.js';
+
+// Importing the engine selects its backend: native when built (or as APERTUS_BACKEND says).
+selectBackend();

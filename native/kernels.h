@@ -1,0 +1,29 @@
+// The kernel bindings the addon exports; each mirrors the `Backend` entry of the same name
+// (src/tensor/backend.ts) and its reference body in src/tensor/kernels/.
+#ifndef APERTUS_KERNELS_H
+#define APERTUS_KERNELS_H
+
+#include <node_api.h>
+
+#define KERNEL(name) napi_value native_##name(napi_env env, napi_callback_info info)
+
+KERNEL(sgemm);
+KERNEL(add);
+KERNEL(sub);
+KERNEL(mul);
+KERNEL(mulBackward);
+KERNEL(scale);
+KERNEL(axpy);
+KERNEL(relu);
+KERNEL(reluBackward);
+KERNEL(gelu);
+KERNEL(geluBackward);
+KERNEL(embedding);
+KERNEL(embeddingBackward);
+KERNEL(sum);
+KERNEL(sumSquares);
+KERNEL(sumToTrailing);
+KERNEL(adamw);
+KERNEL(ademamix);
+
+#endif

@@ -1,0 +1,105 @@
+/**
+ * The `native` backend: the C kernels of native/ (a Node-API addon over OpenBLAS), built by
+ * `npm install` into build/Release/apertus_native.node. Entries the addon does not have yet
+ * (the transformer kernels) are the reference ones. Float32 only: `backendFor` already sends
+ * float64 buffers to `reference`, and the addon throws on anything but a Float32Array.
+ *
+ * `selectBackend()` (run when `tensor/index.ts` loads) makes it the active backend when it is
+ * built; when not, it says so once on stderr and keeps `reference`. APERTUS_BACKEND=reference|native
+ * forces one (`native` then fails loudly instead of falling back).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { reference, setBackend } from './backend.js';
+import type { Backend } from './backend.js';
+
+/** The kernels the addon implements, with the `Backend` signatures. */
+const NATIVE_KERNELS = [
+  'sgemm', 'add', 'sub', 'mul', 'mulBackward', 'scale', 'axpy', 'relu', 'reluBackward', 'gelu',
+  'geluBackward', 'embedding', 'embeddingBackward', 'sum', 'sumSquares', 'sumToTrailing', 'adamw',
+  'ademamix',
+] as const satisfies readonly (keyof Backend)[];
+
+type NativeKernels = Pick<Backend, (typeof NATIVE_KERNELS)[number]>;
+
+export interface NativeAddon extends NativeKernels {
+  /** OpenBLAS's thread count for the following sgemm calls. */
+  setThreads(n: number): void;
+  getThreads(): number;
+  /** Which OpenBLAS build and which of its kernel sets (`core`, e.g. Haswell) are in use. */
+  blasInfo(): { config: string; core: string };
+}
+
+// From dist/src/tensor/ (compiled) or src/tensor/ up to the package root.
+const CANDIDATES = ['../../../build/Release/apertus_native.node', '../../build/Release/apertus_native.node']
+  .map((path) => fileURLToPath(new URL(path, import.meta.url)));
+
+let loaded: { addon?: NativeAddon; problem?: string } | undefined;
+
+/**
+ * OpenBLAS 0.3.21 does not recognise recent Xeons and falls back to its SSE3 (Prescott) kernels,
+ * ~8x slower. Unless the user chose a core, pick the AVX2 one where the CPU has AVX2 and FMA.
+ * It must be set before the addon (and so libopenblas) loads: OpenBLAS reads it at start-up.
+ */
+function chooseBlasCore(): void {
+  if (process.env.OPENBLAS_CORETYPE || process.platform !== 'linux') return;
+  try {
+    const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.split(' ') ?? [];
+    if (flags.includes('avx2') && flags.includes('fma')) process.env.OPENBLAS_CORETYPE = 'Haswell';
+  } catch {
+    // No /proc/cpuinfo: leave OpenBLAS to its own detection.
+  }
+}
+
+/** The addon, or undefined with the reason in `nativeProblem()`. Loads once. */
+export function loadNative(): NativeAddon | undefined {
+  if (loaded) return loaded.addon;
+  const path = CANDIDATES.find((p) => existsSync(p));
+  if (!path) {
+    loaded = { problem: `${CANDIDATES[0]} not found; build it with \`node scripts/build-native.js\`` };
+    return undefined;
+  }
+  chooseBlasCore();
+  try {
+    loaded = { addon: createRequire(import.meta.url)(path) as NativeAddon };
+  } catch (err) {
+    loaded = { problem: `${path} failed to load: ${(err as Error).message}` };
+  }
+  return loaded.addon;
+}
+
+export function nativeProblem(): string | undefined {
+  loadNative();
+  return loaded?.problem;
+}
+
+/** The native backend over `addon`: its kernels, the reference for every entry it lacks. */
+export function nativeBackend(addon: NativeAddon): Backend {
+  const kernels = Object.fromEntries(NATIVE_KERNELS.map((name) => [name, addon[name]])) as NativeKernels;
+  return { ...reference, ...kernels, name: 'native' };
+}
+
+let warned = false;
+
+/**
+ * Sets the active backend from `choice` (default: APERTUS_BACKEND, else native when built) and
+ * returns it. Without the addon it warns once and uses the reference.
+ */
+export function selectBackend(choice = process.env.APERTUS_BACKEND): Backend {
+  if (choice !== undefined && choice !== '' && choice !== 'native' && choice !== 'reference') {
+    throw new Error(`APERTUS_BACKEND must be "native" or "reference", got "${choice}"`);
+  }
+  let backend = reference;
+  if (choice !== 'reference') {
+    const addon = loadNative();
+    if (addon) backend = nativeBackend(addon);
+    else if (choice === 'native') throw new Error(`APERTUS_BACKEND=native, but the native kernels are not available: ${nativeProblem()}`);
+    else if (!warned) {
+      warned = true;
+      process.stderr.write(`apertus-ts: native kernels not built (${nativeProblem()}); using the TypeScript reference kernels\n`);
+    }
+  }
+  setBackend(backend);
+  return backend;
+}
