@@ -12,6 +12,7 @@ export class ThroughputBar {
   private readonly started = performance.now();
   private lastLine = 0;
   private stopped = false;
+  private lastState = '';
 
   constructor(
     private readonly label: string,
@@ -81,6 +82,10 @@ export class ThroughputBar {
     this.lastLine = now;
     const p = this.payload();
     const percent = this.totalBytes > 0 ? Math.min(100, Math.round((100 * this.bytes) / this.totalBytes)) : 100;
+    // The same progress twice in a row (the last task done, then stop) is printed once.
+    const state = `${percent} ${p.docs} ${p.tasksDone}`;
+    if (state === this.lastState) return;
+    this.lastState = state;
     this.stream.write(`${this.label} ${percent}% | ${p.docs} docs | ${p.docsRate} docs/s | ${p.mbRate} MB/s | tasks ${p.tasksDone}/${p.tasks}\n`);
   }
 }
