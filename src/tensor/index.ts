@@ -6,6 +6,7 @@ export type { AdamWStep, AdEMAMixStep, Backend, Floats, TransformerKernels } fro
 export { linear, matmul } from './linalg.js';
 export type { MatmulOptions } from './linalg.js';
 export { add, embedding, gelu, mean, mul, relu, reshape, scale, sub, sum } from './ops.js';
+export * from './transformer-ops.js';
 export { AdamW, AdEMAMix, ademamixAlpha, ademamixBeta3, clipGradNorm } from './optim.js';
 export type { AdamWOptions, AdEMAMixOptions } from './optim.js';
 export { BufferPool, pool } from './pool.js';
