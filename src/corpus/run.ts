@@ -59,10 +59,27 @@ function runIdentity(config: PipelineConfig, files: string[]): string {
   return createHash('sha256').update(JSON.stringify({ config, files })).digest('hex');
 }
 
-async function removeTemporaryFiles(dir: string): Promise<void> {
-  if (!(await exists(dir))) return;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith('.tmp')) await rm(join(entry.parentPath, entry.name), { force: true });
+/** The folders of a run that hold files written under temporary names (see layout.ts). */
+const RUN_FOLDERS = ['documents', 'removed', 'tasks', 'logs', 'stages'];
+
+/**
+ * Remove what killed or interrupted tasks left under temporary names. Only the run's own
+ * folders and files are looked at: the output folder may hold other things of the user's.
+ */
+async function removeTemporaryFiles(root: string): Promise<void> {
+  const remove = async (path: string) => {
+    if (path.endsWith('.tmp')) await rm(path, { force: true });
+  };
+  if (!(await exists(root))) return;
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    if (entry.isFile()) await remove(join(root, entry.name));
+  }
+  for (const folder of RUN_FOLDERS) {
+    const dir = join(root, folder);
+    if (!(await exists(dir))) continue;
+    for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+      if (entry.isFile()) await remove(join(entry.parentPath, entry.name));
+    }
   }
 }
 
@@ -97,7 +114,7 @@ async function prepareFolder(layout: RunLayout, identity: string, options: RunOp
   if (await exists(runFile)) {
     const previous = JSON.parse(await readFile(runFile, 'utf8')) as { identity: string };
     if (options.overwrite) {
-      for (const name of ['documents', 'removed', 'tasks', 'logs', 'stages', 'stats.json', 'manifest.json', 'run.json']) {
+      for (const name of [...RUN_FOLDERS, 'stats.json', 'manifest.json', 'run.json']) {
         await rm(join(layout.root, name), { recursive: true, force: true });
       }
     } else if (!options.resume) {
