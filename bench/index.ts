@@ -8,6 +8,7 @@ import { benchMinhash } from './minhash.js';
 import { benchPipeline } from './pipeline.js';
 import { benchQuality } from './quality.js';
 import { benchTokenizer } from './tokenizer.js';
+import { benchTrainStep } from './train-step.js';
 import { benchTokenizerTrain } from './tokenizer-train.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   quality: benchQuality,
   tokenizer: benchTokenizer,
   'tokenizer-train': benchTokenizerTrain,
+  'train-step': benchTrainStep,
 };
 
 const names = process.argv.slice(2);
