@@ -15,7 +15,8 @@
         "native/elementwise.c",
         "native/embedding.c",
         "native/reduce.c",
-        "native/optim.c"
+        "native/optim.c",
+        "native/attention.c"
       ],
       "defines": ["NAPI_VERSION=8"],
       "include_dirs": ["/usr/include/openblas"],

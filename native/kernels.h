@@ -25,5 +25,7 @@ KERNEL(sumSquares);
 KERNEL(sumToTrailing);
 KERNEL(adamw);
 KERNEL(ademamix);
+KERNEL(attentionForward);
+KERNEL(attentionBackward);
 
 #endif

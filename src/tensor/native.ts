@@ -1,7 +1,7 @@
 /**
  * The `native` backend: the C kernels of native/ (a Node-API addon over OpenBLAS), built by
  * `npm install` into build/Release/apertus_native.node. Entries the addon does not have yet
- * (the transformer kernels) are the reference ones. Float32 only: `backendFor` already sends
+ * (most transformer kernels; attention is native) are the reference ones. Float32 only: `backendFor` already sends
  * float64 buffers to `reference`, and the addon throws on anything but a Float32Array.
  *
  * `selectBackend()` (run when `tensor/index.ts` loads) makes it the active backend when it is
@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { reference, setBackend } from './backend.js';
-import type { Backend } from './backend.js';
+import type { Backend, TransformerKernels } from './backend.js';
 
 /** The kernels the addon implements, with the `Backend` signatures. */
 const NATIVE_KERNELS = [
@@ -23,7 +23,12 @@ const NATIVE_KERNELS = [
 
 type NativeKernels = Pick<Backend, (typeof NATIVE_KERNELS)[number]>;
 
-export interface NativeAddon extends NativeKernels {
+/** The transformer kernels the addon implements (native/attention.c): the reference signatures,
+ * except that `options` is required (the wrappers in `nativeBackend` pass `{}` for none). */
+const NATIVE_TRANSFORMER = ['attentionForward', 'attentionBackward'] as const satisfies readonly (keyof TransformerKernels)[];
+type NativeTransformer = Pick<TransformerKernels, (typeof NATIVE_TRANSFORMER)[number]>;
+
+export interface NativeAddon extends NativeKernels, NativeTransformer {
   /** OpenBLAS's thread count for the following sgemm calls. */
   setThreads(n: number): void;
   getThreads(): number;
@@ -77,7 +82,12 @@ export function nativeProblem(): string | undefined {
 /** The native backend over `addon`: its kernels, the reference for every entry it lacks. */
 export function nativeBackend(addon: NativeAddon): Backend {
   const kernels = Object.fromEntries(NATIVE_KERNELS.map((name) => [name, addon[name]])) as NativeKernels;
-  return { ...reference, ...kernels, name: 'native' };
+  const transformer: NativeTransformer = {
+    attentionForward: (out, lse, q, k, v, shape, options = {}) => addon.attentionForward(out, lse, q, k, v, shape, options),
+    attentionBackward: (dq, dk, dv, dout, q, k, v, out, lse, shape, options = {}) =>
+      addon.attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, shape, options),
+  };
+  return { ...reference, ...kernels, transformer: { ...reference.transformer, ...transformer }, name: 'native' };
 }
 
 let warned = false;

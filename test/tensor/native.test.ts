@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { getBackend, loadNative, nativeBackend, nativeProblem, reference } from '../../src/tensor/index.js';
 import type { AdEMAMixStep, Backend } from '../../src/tensor/index.js';
+import type { AttentionShape } from '../../src/tensor/kernels/attention.js';
 import { seeded } from '../helpers/random.js';
 
 const addon = loadNative();
@@ -188,9 +189,13 @@ test('the addon rejects bad arguments with clear errors instead of crashing', { 
   assert.throws(() => a.setThreads(0), /setThreads: n must be at least 1/);
 });
 
-test('the native backend is active in this process and keeps reference transformer kernels', { skip: skip || process.env.APERTUS_BACKEND === 'reference' }, () => {
+test('the native backend is active in this process: native attention, reference for the other transformer kernels', { skip: skip || process.env.APERTUS_BACKEND === 'reference' }, () => {
   assert.equal(getBackend().name, 'native');
-  assert.equal(getBackend().transformer, reference.transformer);
+  const transformer = getBackend().transformer!;
+  for (const [name, kernel] of Object.entries(reference.transformer!)) {
+    if (name === 'attentionForward' || name === 'attentionBackward') assert.notEqual(transformer[name], kernel, name);
+    else assert.equal(transformer[name as keyof typeof transformer], kernel, name);
+  }
   assert.match(addon!.blasInfo().config, /OpenBLAS/);
 });
 
@@ -224,4 +229,60 @@ test('without the addon the engine warns once and uses the reference; APERTUS_BA
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+const docs13 = new Int32Array([0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2]);
+const ATTENTION_CASES: { name: string; shape: AttentionShape; docIds?: Int32Array; blockSize?: number }[] = [
+  { name: 'GQA 4/2, causal, blocks of 4 over T=13', shape: { B: 1, T: 13, Hq: 4, Hkv: 2, D: 3 }, blockSize: 4 },
+  { name: 'GQA 4/2, 3 documents in 13 tokens, B=2, blocks of 3', shape: { B: 2, T: 13, Hq: 4, Hkv: 2, D: 5 },
+    docIds: new Int32Array([...docs13, ...new Int32Array(13).fill(7)]), blockSize: 3 },
+  { name: 'one block larger than T', shape: { B: 1, T: 7, Hq: 2, Hkv: 1, D: 4 }, docIds: docs13.subarray(3, 10), blockSize: 64 },
+  { name: 'T = 1', shape: { B: 2, T: 1, Hq: 4, Hkv: 2, D: 3 }, blockSize: 2 },
+  { name: 'default blocks, documents, D=64', shape: { B: 2, T: 150, Hq: 6, Hkv: 2, D: 64 },
+    docIds: Int32Array.from({ length: 300 }, (_, i) => (i < 150 ? Math.floor(i / 40) : Math.floor(i / 100))) },
+];
+
+test('attention forward (out, lse) and backward (dq, dk, dv) match the reference', { skip }, () => {
+  for (const c of ATTENTION_CASES) {
+    const { B, T, Hq, Hkv, D } = c.shape;
+    const options = { docIds: c.docIds, blockSize: c.blockSize };
+    const nq = B * T * Hq * D, nk = B * T * Hkv * D;
+    const q = randn(nq), k = randn(nk), v = randn(nk), dout = randn(nq);
+    // gradients accumulate: both backends start from the same nonzero values
+    const dq0 = randn(nq), dk0 = randn(nk), dv0 = randn(nk);
+    const run = (kernels: Backend): Float32Array[] => {
+      const t = kernels.transformer!;
+      const out = new Float32Array(nq), lse = new Float32Array(B * Hq * T);
+      t.attentionForward!(out, lse, q, k, v, c.shape, options);
+      const [dq, dk, dv] = [dq0, dk0, dv0].map((x) => Float32Array.from(x));
+      t.attentionBackward!(dq, dk, dv, dout, q, k, v, out, lse, c.shape, options);
+      return [out, lse, dq, dk, dv];
+    };
+    const expected = run(reference), actual = run(native);
+    for (const [i, what] of ['out', 'lse', 'dq', 'dk', 'dv'].entries()) near(actual[i], expected[i], `${c.name}: ${what}`, 1e-4);
+  }
+  // without options: one document, default blocks
+  const shape = { B: 1, T: 5, Hq: 2, Hkv: 2, D: 4 };
+  const q = randn(40), k = randn(40), v = randn(40);
+  const [o1, l1, o2, l2] = [new Float32Array(40), new Float32Array(10), new Float32Array(40), new Float32Array(10)];
+  reference.transformer!.attentionForward!(o1, l1, q, k, v, shape);
+  native.transformer!.attentionForward!(o2, l2, q, k, v, shape);
+  near(o2, o1, 'attention without options: out', 1e-4);
+  near(l2, l1, 'attention without options: lse', 1e-4);
+});
+
+test('the native attention rejects bad arguments with clear errors', { skip }, () => {
+  const a = addon!;
+  const shape = { B: 1, T: 2, Hq: 2, Hkv: 1, D: 2 };
+  const [q, kv, lse] = [new Float32Array(8), new Float32Array(4), new Float32Array(4)];
+  assert.throws(() => a.attentionForward(q, lse, q, kv, kv, { ...shape, Hkv: 3 }, {}), /attentionForward: Hq=2 query heads must be a multiple of Hkv=3/);
+  assert.throws(() => a.attentionForward(q, lse, q, kv, kv, { ...shape, D: 0 }, {}), /attentionForward: D must be a positive integer, got 0/);
+  assert.throws(() => a.attentionForward(q, lse, q, kv, kv, { ...shape, T: 1.5 }, {}), /attentionForward: T must be a positive integer/);
+  assert.throws(() => a.attentionForward(q, lse, q, new Float32Array(3), kv, shape, {}), /attentionForward: k has 3 elements, but the sizes given need 4/);
+  assert.throws(() => a.attentionForward(q, lse, new Float64Array(8) as unknown as Float32Array, kv, kv, shape, {}), /attentionForward: q must be a Float32Array, got Float64Array/);
+  assert.throws(() => a.attentionForward(q, lse, q, kv, kv, shape, { docIds: new Int32Array(1) }), /attentionForward: docIds has 1 elements, but the sizes given need 2/);
+  assert.throws(() => a.attentionForward(q, lse, q, kv, kv, shape, { blockSize: 0 }), /attentionForward: blockSize must be a positive integer, got 0/);
+  assert.throws(() => a.attentionForward(q, lse, q, kv, kv, null as unknown as AttentionShape, {}), /attentionForward: shape must be an object/);
+  assert.throws(() => a.attentionBackward(q, kv, kv, q, q, kv, kv, q, new Float32Array(3), shape, {}), /attentionBackward: lse has 3 elements, but the sizes given need 4/);
+  assert.throws(() => a.attentionBackward(q, new Float32Array(2), kv, q, q, kv, kv, q, lse, shape, {}), /attentionBackward: dk has 2 elements/);
 });
