@@ -16,7 +16,8 @@
         "native/embedding.c",
         "native/reduce.c",
         "native/optim.c",
-        "native/attention.c"
+        "native/attention.c",
+        "native/cross-entropy.c"
       ],
       "defines": ["NAPI_VERSION=8"],
       "include_dirs": ["/usr/include/openblas"],

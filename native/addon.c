@@ -44,6 +44,7 @@ static napi_value init(napi_env env, napi_value exports) {
     EXPORT(embedding), EXPORT(embeddingBackward), EXPORT(sum), EXPORT(sumSquares),
     EXPORT(sumToTrailing), EXPORT(adamw), EXPORT(ademamix),
     EXPORT(attentionForward), EXPORT(attentionBackward),
+    EXPORT(crossEntropyForward), EXPORT(crossEntropyBackward),
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"blasInfo", NULL, blas_info, NULL, NULL, NULL, napi_enumerable, NULL},

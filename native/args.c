@@ -137,3 +137,24 @@ bool arg_field(Args *args, size_t index, const char *field, double *out) {
   if (!isfinite(*out)) return args_fail(args, "step.%s must be finite, got %g", field, *out);
   return true;
 }
+
+bool arg_mask(Args *args, size_t index, const char *name, int64_t needed, Mask *out) {
+  napi_value value = args->argv[index];
+  napi_valuetype type;
+  napi_typeof(args->env, value, &type);
+  out->u8 = NULL;
+  out->f32 = NULL;
+  if (type == napi_null || type == napi_undefined) return true;
+  bool is_typed = false;
+  napi_is_typedarray(args->env, value, &is_typed);
+  napi_typedarray_type kind = napi_int8_array;
+  if (is_typed) napi_get_typedarray_info(args->env, value, &kind, NULL, NULL, NULL, NULL);
+  if (is_typed && kind == napi_uint8_array) return typed(args, index, name, kind, "Uint8Array", needed, false, (void **)&out->u8);
+  if (is_typed && kind == napi_float32_array) {
+    float *f32;
+    if (!arg_floats(args, index, name, needed, false, &f32)) return false;
+    out->f32 = f32;
+    return true;
+  }
+  return args_fail(args, "%s must be a Uint8Array, a Float32Array or undefined, got %s", name, type_name(args->env, value));
+}

@@ -33,6 +33,13 @@ bool arg_bool(Args *args, size_t index, const char *name, bool *out);
 bool arg_floats(Args *args, size_t index, const char *name, int64_t needed, bool nullable, float **out);
 // An Int32Array with at least `needed` elements.
 bool arg_ids(Args *args, size_t index, const char *name, int64_t needed, int32_t **out);
+// An optional per-row weight array: a Uint8Array or a Float32Array (one of u8, f32 set), or
+// null/undefined (both NULL).
+typedef struct {
+  const uint8_t *u8;
+  const float *f32;
+} Mask;
+bool arg_mask(Args *args, size_t index, const char *name, int64_t needed, Mask *out);
 // A finite number property of an object argument (the optimizer step's hyper-parameters).
 bool arg_field(Args *args, size_t index, const char *field, double *out);
 

@@ -1,10 +1,11 @@
 // Elementwise kernels (reference: kernels/elementwise.ts).
 //   x, y, out, dx, dy: [n];  b: [bn], n % bn == 0, broadcast as b[i % bn].
 // Arithmetic is in double and rounded once on store, as the JS reference does, so results agree
-// to the last bit except for tanh's own rounding. Backward kernels accumulate (dx += ...).
+// to the last bit, except GELU, which is float arithmetic (see there). Backward kernels accumulate (dx += ...).
 #include <math.h>
 
 #include "args.h"
+#include "fastmath.h"
 #include "kernels.h"
 
 // Reads (n, a, b, bn, ...) and checks that bn divides n.
@@ -92,34 +93,45 @@ KERNEL(axpy) {
     return NULL;                                                                   \
   }
 
-// dx += dy * f'(x): `derivative` is a statement setting double d from double v = x[i].
-#define BACKWARD_OP(name, derivative)                                              \
-  KERNEL(name) {                                                                   \
-    Args a;                                                                        \
-    int64_t n;                                                                     \
-    float *x, *dy, *dx;                                                            \
-    if (!args_read(env, info, #name, 4, &a) || !arg_size(&a, 0, "n", &n) ||        \
-        !arg_floats(&a, 1, "x", n, false, &x) || !arg_floats(&a, 2, "dy", n, false, &dy) || \
-        !arg_floats(&a, 3, "dx", n, false, &dx)) return NULL;                      \
-    for (int64_t i = 0; i < n; i++) {                                              \
-      double v = x[i], d;                                                          \
-      derivative;                                                                  \
-      dx[i] = (float)(dx[i] + dy[i] * d);                                          \
-    }                                                                              \
-    return NULL;                                                                   \
-  }
-
 // GELU, tanh approximation (GPT-2): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
-#define GELU_S 0.7978845608028654
-#define GELU_C 0.044715
-#define GELU_T(v) tanh(GELU_S * ((v) + GELU_C * (v) * (v) * (v)))
+// Computed in float, branch-free so the loops vectorise: with u = sqrt(2/pi) (x + 0.044715 x^3)
+// and s = sigmoid(2u) = 1 / (1 + exp(-2u)), 0.5 (1 + tanh u) = s and 1 - tanh^2 u = 4 s (1 - s),
+// which also avoids tanh's cancellation near 0. exp is fast_expf (fastmath.h). Within ~1e-6 relative of the double reference.
+#define GELU_S 0.7978845608028654f
+#define GELU_C 0.044715f
 
 UNARY_OP(relu, v > 0 ? v : 0)
-UNARY_OP(gelu, 0.5 * v * (1 + GELU_T(v)))
-BACKWARD_OP(geluBackward, {
-  double t = GELU_T(v);
-  d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_S * (1 + 3 * GELU_C * v * v);
-})
+
+KERNEL(gelu) {
+  Args a;
+  int64_t n;
+  float *x, *out;
+  if (!args_read(env, info, "gelu", 3, &a) || !arg_size(&a, 0, "n", &n) ||
+      !arg_floats(&a, 1, "x", n, false, &x) || !arg_floats(&a, 2, "out", n, false, &out)) return NULL;
+  for (int64_t i = 0; i < n; i++) {
+    float v = x[i];
+    float e = fast_expf(-2.0f * GELU_S * (v + GELU_C * v * v * v));
+    out[i] = v / (1.0f + e);
+  }
+  return NULL;
+}
+
+KERNEL(geluBackward) {
+  Args a;
+  int64_t n;
+  float *x, *dy, *dx;
+  if (!args_read(env, info, "geluBackward", 4, &a) || !arg_size(&a, 0, "n", &n) ||
+      !arg_floats(&a, 1, "x", n, false, &x) || !arg_floats(&a, 2, "dy", n, false, &dy) ||
+      !arg_floats(&a, 3, "dx", n, false, &dx)) return NULL;
+  for (int64_t i = 0; i < n; i++) {
+    float v = x[i], v2 = v * v;
+    float e = fast_expf(-2.0f * GELU_S * (v + GELU_C * v2 * v));
+    float s = 1.0f / (1.0f + e);  // 0.5 (1 + tanh u)
+    float d = s + 2.0f * v * (e * s * s) * GELU_S * (1.0f + 3.0f * GELU_C * v2);
+    dx[i] += dy[i] * d;
+  }
+  return NULL;
+}
 
 // Skips x <= 0 rather than adding 0 * dy, so an inf/nan gradient there stays out, as in the reference.
 KERNEL(reluBackward) {

@@ -27,5 +27,7 @@ KERNEL(adamw);
 KERNEL(ademamix);
 KERNEL(attentionForward);
 KERNEL(attentionBackward);
+KERNEL(crossEntropyForward);
+KERNEL(crossEntropyBackward);
 
 #endif

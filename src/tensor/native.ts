@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { reference, setBackend } from './backend.js';
 import type { Backend, TransformerKernels } from './backend.js';
+import { crossEntropyBackward, crossEntropyForward } from './kernels/cross-entropy.js';
 
 /** The kernels the addon implements, with the `Backend` signatures. */
 const NATIVE_KERNELS = [
@@ -23,9 +24,12 @@ const NATIVE_KERNELS = [
 
 type NativeKernels = Pick<Backend, (typeof NATIVE_KERNELS)[number]>;
 
-/** The transformer kernels the addon implements (native/attention.c): the reference signatures,
- * except that `options` is required (the wrappers in `nativeBackend` pass `{}` for none). */
-const NATIVE_TRANSFORMER = ['attentionForward', 'attentionBackward'] as const satisfies readonly (keyof TransformerKernels)[];
+/** The transformer kernels the addon implements (native/attention.c, native/cross-entropy.c): the
+ * reference signatures, except that every argument is required (the wrappers in `nativeBackend`
+ * pass `{}` for no attention options, null for no losses buffer, 1 for the default dloss). */
+const NATIVE_TRANSFORMER = [
+  'attentionForward', 'attentionBackward', 'crossEntropyForward', 'crossEntropyBackward',
+] as const satisfies readonly (keyof TransformerKernels)[];
 type NativeTransformer = Pick<TransformerKernels, (typeof NATIVE_TRANSFORMER)[number]>;
 
 export interface NativeAddon extends NativeKernels, NativeTransformer {
@@ -86,6 +90,15 @@ export function nativeBackend(addon: NativeAddon): Backend {
     attentionForward: (out, lse, q, k, v, shape, options = {}) => addon.attentionForward(out, lse, q, k, v, shape, options),
     attentionBackward: (dq, dk, dv, dout, q, k, v, out, lse, shape, options = {}) =>
       addon.attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, shape, options),
+    // The addon takes a Uint8Array or Float32Array mask; a Float64Array one goes to the reference.
+    crossEntropyForward: (lse, logits, targets, mask, N, V, losses) =>
+      mask instanceof Float64Array
+        ? crossEntropyForward(lse, logits, targets, mask, N, V, losses)
+        : addon.crossEntropyForward(lse, logits, targets, mask, N, V, (losses ?? null) as unknown as undefined),
+    crossEntropyBackward: (dlogits, logits, lse, targets, mask, N, V, dloss = 1) =>
+      mask instanceof Float64Array
+        ? crossEntropyBackward(dlogits, logits, lse, targets, mask, N, V, dloss)
+        : addon.crossEntropyBackward(dlogits, logits, lse, targets, mask, N, V, dloss),
   };
   return { ...reference, ...kernels, transformer: { ...reference.transformer, ...transformer }, name: 'native' };
 }

@@ -189,11 +189,13 @@ test('the addon rejects bad arguments with clear errors instead of crashing', { 
   assert.throws(() => a.setThreads(0), /setThreads: n must be at least 1/);
 });
 
-test('the native backend is active in this process: native attention, reference for the other transformer kernels', { skip: skip || process.env.APERTUS_BACKEND === 'reference' }, () => {
+const NATIVE_TRANSFORMER_NAMES = ['attentionForward', 'attentionBackward', 'crossEntropyForward', 'crossEntropyBackward'];
+
+test('the native backend is active in this process: native attention and cross-entropy, reference for the other transformer kernels', { skip: skip || process.env.APERTUS_BACKEND === 'reference' }, () => {
   assert.equal(getBackend().name, 'native');
   const transformer = getBackend().transformer!;
   for (const [name, kernel] of Object.entries(reference.transformer!)) {
-    if (name === 'attentionForward' || name === 'attentionBackward') assert.notEqual(transformer[name], kernel, name);
+    if (NATIVE_TRANSFORMER_NAMES.includes(name)) assert.notEqual(transformer[name as keyof typeof transformer], kernel, name);
     else assert.equal(transformer[name as keyof typeof transformer], kernel, name);
   }
   assert.match(addon!.blasInfo().config, /OpenBLAS/);
@@ -285,4 +287,88 @@ test('the native attention rejects bad arguments with clear errors', { skip }, (
   assert.throws(() => a.attentionForward(q, lse, q, kv, kv, null as unknown as AttentionShape, {}), /attentionForward: shape must be an object/);
   assert.throws(() => a.attentionBackward(q, kv, kv, q, q, kv, kv, q, new Float32Array(3), shape, {}), /attentionBackward: lse has 3 elements, but the sizes given need 4/);
   assert.throws(() => a.attentionBackward(q, new Float32Array(2), kv, q, q, kv, kv, q, lse, shape, {}), /attentionBackward: dk has 2 elements/);
+});
+
+/** logits [N, V] in [-scale, scale), a view with a byte offset. */
+function logitsOf(N: number, V: number, scale: number): Float32Array {
+  const x = randn(N * V);
+  for (let i = 0; i < x.length; i++) x[i] *= scale;
+  return x;
+}
+
+const CE_CASES: { name: string; N: number; V: number; scale: number; mask?: 'u8' | 'f32'; ignore?: boolean }[] = [
+  { name: 'N=1 V=1', N: 1, V: 1, scale: 1 },
+  { name: 'odd V', N: 5, V: 13, scale: 3 },
+  { name: 'large V, large logits', N: 7, V: 5003, scale: 20 },
+  { name: 'Uint8 mask', N: 9, V: 257, scale: 4, mask: 'u8' },
+  { name: 'Float32 weights', N: 9, V: 100, scale: 4, mask: 'f32' },
+  { name: 'ignored targets and mask', N: 11, V: 64, scale: 2, mask: 'u8', ignore: true },
+];
+
+test('cross-entropy forward (loss, lse, losses) and backward (dlogits, also in place) match the reference', { skip }, () => {
+  for (const c of CE_CASES) {
+    const { N, V } = c;
+    const logits = logitsOf(N, V, c.scale);
+    const targets = Int32Array.from({ length: N }, (_, i) => (c.ignore && i % 3 === 1 ? -1 : Math.floor(random() * V)));
+    const mask = c.mask === 'u8' ? Uint8Array.from({ length: N }, (_, i) => (i % 4 === 2 ? 0 : 1))
+      : c.mask === 'f32' ? Float32Array.from({ length: N }, () => random()) : undefined;
+    const results = [reference, native].map((backend) => {
+      const t = backend.transformer!;
+      const lse = new Float32Array(N), losses = new Float32Array(N).fill(7), dlogits = new Float32Array(N * V).fill(5);
+      const loss = t.crossEntropyForward!(lse, logits, targets, mask, N, V, losses);
+      t.crossEntropyBackward!(dlogits, logits, lse, targets, mask, N, V, 0.5);
+      const inPlace = Float32Array.from(logits);
+      t.crossEntropyBackward!(inPlace, inPlace, lse, targets, mask, N, V, 0.5);
+      const noLosses = t.crossEntropyForward!(new Float32Array(N), logits, targets, mask, N, V);
+      return { loss, lse, losses, dlogits, inPlace, noLosses };
+    });
+    const [expected, actual] = results;
+    near([actual.loss], [expected.loss], `${c.name}: loss`);
+    near([actual.noLosses], [expected.loss], `${c.name}: loss without losses`);
+    near(actual.lse, expected.lse, `${c.name}: lse`);
+    near(actual.losses, expected.losses, `${c.name}: losses`);
+    near(actual.dlogits, expected.dlogits, `${c.name}: dlogits`);
+    near(actual.inPlace, expected.dlogits, `${c.name}: dlogits in place over logits`);
+    for (let i = 0; i < N; i++) {
+      if (targets[i] >= 0 && (mask === undefined || mask[i] !== 0)) continue;
+      assert.equal(actual.lse[i], 0, `${c.name}: lse of dropped row ${i}`);
+      assert.equal(actual.losses[i], 0, `${c.name}: loss of dropped row ${i}`);
+      assert.ok(actual.dlogits.subarray(i * V, (i + 1) * V).every((x) => x === 0), `${c.name}: dlogits of dropped row ${i}`);
+    }
+  }
+});
+
+test('cross-entropy with every token dropped: loss 0 and zero gradients', { skip }, () => {
+  const N = 4, V = 6, logits = logitsOf(N, V, 1);
+  const t = native.transformer!;
+  for (const [targets, mask] of [[new Int32Array(N).fill(-1), undefined], [new Int32Array(N).fill(2), new Uint8Array(N)]] as const) {
+    const lse = new Float32Array(N).fill(3), dlogits = new Float32Array(N * V).fill(1);
+    assert.equal(t.crossEntropyForward!(lse, logits, targets, mask, N, V), 0);
+    assert.deepEqual([...lse], [0, 0, 0, 0]);
+    t.crossEntropyBackward!(dlogits, logits, lse, targets, mask, N, V);
+    assert.ok(dlogits.every((x) => x === 0));
+  }
+});
+
+test('a Float64Array mask goes to the reference cross-entropy', { skip }, () => {
+  const N = 3, V = 5, logits = logitsOf(N, V, 2), targets = new Int32Array([0, 4, 2]), mask = new Float64Array([1, 0.5, 0]);
+  const l1 = new Float32Array(N), l2 = new Float32Array(N);
+  const expected = reference.transformer!.crossEntropyForward!(l1, logits, targets, mask, N, V);
+  assert.equal(native.transformer!.crossEntropyForward!(l2, logits, targets, mask, N, V), expected);
+});
+
+test('the native cross-entropy rejects bad arguments with clear errors', { skip }, () => {
+  const a = addon!;
+  const logits = new Float32Array(6), lse = new Float32Array(2), targets = new Int32Array([0, 1]);
+  assert.throws(() => a.crossEntropyForward(lse, logits, new Int32Array([0, 3]), undefined, 2, 3, undefined), /crossEntropyForward: target 3 at row 1 is outside the vocabulary of 3/);
+  assert.throws(() => a.crossEntropyBackward(logits, logits, lse, new Int32Array([5, 0]), undefined, 2, 3, 1), /crossEntropyBackward: target 5 at row 0 is outside the vocabulary of 3/);
+  assert.throws(() => a.crossEntropyForward(lse, new Float32Array(5), targets, undefined, 2, 3, undefined), /crossEntropyForward: logits has 5 elements, but the sizes given need 6/);
+  assert.throws(() => a.crossEntropyForward(lse, logits, new Int32Array(1), undefined, 2, 3, undefined), /crossEntropyForward: targets has 1 elements/);
+  assert.throws(() => a.crossEntropyForward(lse, logits, targets, new Uint8Array(1), 2, 3, undefined), /crossEntropyForward: mask has 1 elements/);
+  assert.throws(() => a.crossEntropyForward(lse, logits, targets, new Int8Array(2) as unknown as Uint8Array, 2, 3, undefined), /crossEntropyForward: mask must be a Uint8Array, a Float32Array or undefined/);
+  assert.throws(() => a.crossEntropyForward(new Float32Array(1), logits, targets, undefined, 2, 3, undefined), /crossEntropyForward: lse has 1 elements/);
+  assert.throws(() => a.crossEntropyForward(lse, logits, targets, undefined, 2, 3, new Float32Array(1)), /crossEntropyForward: losses has 1 elements/);
+  assert.throws(() => a.crossEntropyForward(lse, logits, targets, undefined, 2, 1.5, undefined), /crossEntropyForward: V must be a non-negative integer/);
+  assert.throws(() => a.crossEntropyBackward(new Float32Array(5), logits, lse, targets, undefined, 2, 3, 1), /crossEntropyBackward: dlogits has 5 elements/);
+  assert.throws(() => a.crossEntropyBackward(logits, logits, lse, targets, undefined, 2, 3, 'x' as unknown as number), /crossEntropyBackward: dloss must be a number/);
 });
