@@ -8,6 +8,7 @@ import {
   attention, crossEntropy, embedding, gelu, linear, add, reshape, rmsnorm, rope, ropeTables, Tensor,
 } from '../src/tensor/index.js';
 import type { RopeTables } from '../src/tensor/index.js';
+import { mulberry32 } from '../tools/udhr.js';
 
 export interface GptConfig {
   layers: number;
@@ -27,17 +28,8 @@ interface Layer {
   norm2: Tensor; up: Tensor; down: Tensor;
 }
 
-/** mulberry32: a small seeded uniform [0, 1) generator. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform [0, 1) generator (the one the sample tools use). */
+export const rng = mulberry32;
 
 export class Gpt {
   readonly embed: Tensor;
