@@ -1,9 +1,9 @@
 # The native compute kernels: a Node-API addon in C over OpenBLAS (built by scripts/build-native.js).
 #
-# Flags: plain -O3, no -march=native / -mavx2. The addon may be built on one machine and run on
-# another of the same kind, and the heavy work (sgemm) is OpenBLAS's, which picks its kernels at
-# run time (OPENBLAS_CORETYPE overrides that). The C loops here are elementwise passes bound by
-# memory bandwidth, where wider vector instructions would gain little.
+# Flags: -O3 with -fno-math-errno / -fno-trapping-math so loops with sqrt, exp and comparisons
+# vectorise; no -march: the hot loops carry target_clones (native/parallel.h) for AVX-512,
+# AVX2+FMA and baseline x86-64, picked at load time, so the addon built on one machine runs on any
+# x86-64 one. sgemm is OpenBLAS's, which picks its kernels at run time (OPENBLAS_CORETYPE).
 {
   "targets": [
     {
@@ -17,13 +17,17 @@
         "native/reduce.c",
         "native/optim.c",
         "native/attention.c",
-        "native/cross-entropy.c"
+        "native/cross-entropy.c",
+        "native/parallel.c",
+        "native/rmsnorm.c",
+        "native/rope.c",
+        "native/xielu.c"
       ],
       "defines": ["NAPI_VERSION=8"],
       "include_dirs": ["/usr/include/openblas"],
-      "cflags": ["-O3", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags": ["-O3", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "cflags_c": ["-std=c11"],
-      "libraries": ["-lopenblas", "-lm"]
+      "libraries": ["-lopenblas", "-lm", "-lpthread"]
     }
   ]
 }

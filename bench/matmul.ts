@@ -5,7 +5,9 @@
  * (x W^T) and weight gradient (dY^T X) use. Median of calls after a warm-up, same for both.
  * Ends with one JSON line for the largest shape at 2 threads.
  *
- * Threads: ours via OpenBLAS's own pool (`setThreads`), PyTorch via torch.set_num_threads.
+ * Threads: ours splits each product over the addon's pool (`setThreads`, OpenBLAS on one thread;
+ * native/gemm.c); the `blas pool` column is the other choice, one call with OpenBLAS's own pool
+ * (`setBlasThreads`), measured in the same run. PyTorch via torch.set_num_threads.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -84,13 +86,18 @@ export async function benchMatmul(): Promise<void> {
     console.log(`matmul: float32 sgemm GFLOP/s, median of calls over ~${SECONDS}s per shape`);
     console.log(`ours: ${config} (kernels: ${core}); OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'}`);
     for (const threads of THREADS) {
-      addon.setThreads(threads);
       const peer = await pytorch(threads, shapesFile);
       if (threads === THREADS[0]) console.log(`pytorch: ${peer?.backend ?? 'not available'}`);
-      console.log(`\n${threads} thread(s)      ${'shape'.padEnd(44)} ours  pytorch  ratio`);
+      console.log(`\n${threads} thread(s)      ${'shape'.padEnd(44)} ours  blas pool  pytorch  ratio`);
       for (const s of SHAPES) {
+        addon.setThreads(1);
+        addon.setBlasThreads(threads);
+        const blasPool = ours(addon, s);
+        addon.setBlasThreads(1);
+        addon.setThreads(threads);
         const mine = ours(addon, s), theirs = peer?.gflops.get(s.name) ?? NaN;
-        console.log(`${' '.repeat(18)}${s.name.padEnd(44)}${round(mine).toString().padStart(5)}  ${round(theirs).toString().padStart(7)}  ${(mine / theirs).toFixed(2)}`);
+        console.log(`${' '.repeat(18)}${s.name.padEnd(44)}${round(mine).toString().padStart(5)}  ${round(blasPool).toString().padStart(9)}  ` +
+          `${round(theirs).toString().padStart(7)}  ${(mine / theirs).toFixed(2)}`);
         if (threads === 2 && s === SHAPES[SHAPES.length - 1]) headline = { ours: mine, pytorch: theirs };
       }
     }

@@ -3,9 +3,10 @@
  * 6 layers, d 384, 6 heads of 64, context 256, batch 8, vocab 8192, GELU MLP 4x, untied
  * embeddings, no biases, AdamW lr 3e-4 wd 0.1) in our engine, next to the same model in PyTorch
  * (CPU, bench/python/train_step.py) in the same run, one after the other, both on 2 threads
- * (ours: OpenBLAS's pool via setThreads; PyTorch: torch.set_num_threads).
- * WARMUP steps, then BENCH_STEPS (default 20) timed steps; random tokens. Our step is slow today
- * (~13.6 s, the reference attention), so the full run takes ~6 minutes; BENCH_STEPS=3 for a quick one.
+ * (ours: the addon's pool via setThreads, which every kernel and the sgemm split use; PyTorch:
+ * torch.set_num_threads).
+ * WARMUP steps, then BENCH_STEPS (default 20) timed steps; random tokens. The full run takes about
+ * a minute; BENCH_STEPS=3 for a quick one.
  *
  * MFU = achieved FLOP/s / PEAK (510 GFLOP/s fp32, 2 cores), with FLOPs per token
  *   6 N + 12 L T d   (N = parameters in weight matrices, i.e. all but the input embedding and the

@@ -4,8 +4,13 @@
 
 #include "args.h"
 #include "kernels.h"
+#include "parallel.h"
 
-// setThreads(n): OpenBLAS's thread count for the following sgemm calls.
+#include <stdlib.h>
+#include <unistd.h>
+
+// setThreads(n): the addon pool's thread count (the caller included) for the following calls.
+// Every kernel, sgemm included, splits over it; OpenBLAS stays on one thread (see gemm.c).
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   Args a;
   int64_t n;
@@ -14,11 +19,31 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
     args_fail(&a, "n must be at least 1, got %lld", (long long)n);
     return NULL;
   }
-  openblas_set_num_threads((int)n);
+  parallel_set_threads((int)n);
   return NULL;
 }
 
 static napi_value get_threads(napi_env env, napi_callback_info info) {
+  napi_value out;
+  napi_create_int32(env, parallel_threads(), &out);
+  return out;
+}
+
+// setBlasThreads(n): OpenBLAS's own pool, for measuring it against the addon's split
+// (bench/matmul.ts); with n > 1 sgemm hands whole products to OpenBLAS instead of splitting them.
+static napi_value set_blas_threads(napi_env env, napi_callback_info info) {
+  Args a;
+  int64_t n;
+  if (!args_read(env, info, "setBlasThreads", 1, &a) || !arg_size(&a, 0, "n", &n)) return NULL;
+  if (n < 1) {
+    args_fail(&a, "n must be at least 1, got %lld", (long long)n);
+    return NULL;
+  }
+  openblas_set_num_threads((int)n);
+  return NULL;
+}
+
+static napi_value get_blas_threads(napi_env env, napi_callback_info info) {
   napi_value out;
   napi_create_int32(env, openblas_get_num_threads(), &out);
   return out;
@@ -37,16 +62,29 @@ static napi_value blas_info(napi_env env, napi_callback_info info) {
 
 #define EXPORT(name) {#name, NULL, native_##name, NULL, NULL, NULL, napi_enumerable, NULL}
 
+// The pool starts with one thread per online CPU (APERTUS_NUM_THREADS overrides), OpenBLAS with one.
+static void default_threads(void) {
+  const char *env_threads = getenv("APERTUS_NUM_THREADS");
+  long n = env_threads && *env_threads ? strtol(env_threads, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+  parallel_set_threads(n > 0 ? (int)n : 1);
+  openblas_set_num_threads(1);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
+  default_threads();
   napi_property_descriptor properties[] = {
     EXPORT(sgemm), EXPORT(add), EXPORT(sub), EXPORT(mul), EXPORT(mulBackward), EXPORT(scale),
     EXPORT(axpy), EXPORT(relu), EXPORT(reluBackward), EXPORT(gelu), EXPORT(geluBackward),
     EXPORT(embedding), EXPORT(embeddingBackward), EXPORT(sum), EXPORT(sumSquares),
     EXPORT(sumToTrailing), EXPORT(adamw), EXPORT(ademamix),
     EXPORT(attentionForward), EXPORT(attentionBackward),
-    EXPORT(crossEntropyForward), EXPORT(crossEntropyBackward),
+    EXPORT(crossEntropyForward), EXPORT(crossEntropyBackward), EXPORT(rmsnormForward),
+    EXPORT(rmsnormBackward), EXPORT(ropeForward), EXPORT(ropeBackward), EXPORT(xieluForward),
+    EXPORT(xieluBackward),
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"setBlasThreads", NULL, set_blas_threads, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"getBlasThreads", NULL, get_blas_threads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"blasInfo", NULL, blas_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);

@@ -117,6 +117,14 @@ bool arg_floats(Args *args, size_t index, const char *name, int64_t needed, bool
   return typed(args, index, name, napi_float32_array, "Float32Array", needed, nullable, (void **)out);
 }
 
+bool arg_doubles(Args *args, size_t index, const char *name, int64_t needed, double **out) {
+  return typed(args, index, name, napi_float64_array, "Float64Array", needed, false, (void **)out);
+}
+
+bool arg_ids_nullable(Args *args, size_t index, const char *name, int64_t needed, int32_t **out) {
+  return typed(args, index, name, napi_int32_array, "Int32Array", needed, true, (void **)out);
+}
+
 bool arg_ids(Args *args, size_t index, const char *name, int64_t needed, int32_t **out) {
   return typed(args, index, name, napi_int32_array, "Int32Array", needed, false, (void **)out);
 }

@@ -31,6 +31,10 @@ bool arg_bool(Args *args, size_t index, const char *name, bool *out);
 
 // A Float32Array with at least `needed` elements; `nullable` accepts null/undefined as NULL.
 bool arg_floats(Args *args, size_t index, const char *name, int64_t needed, bool nullable, float **out);
+// A Float64Array with at least `needed` elements (RoPE's cos/sin tables).
+bool arg_doubles(Args *args, size_t index, const char *name, int64_t needed, double **out);
+// An Int32Array with at least `needed` elements, or null/undefined (NULL).
+bool arg_ids_nullable(Args *args, size_t index, const char *name, int64_t needed, int32_t **out);
 // An Int32Array with at least `needed` elements.
 bool arg_ids(Args *args, size_t index, const char *name, int64_t needed, int32_t **out);
 // An optional per-row weight array: a Uint8Array or a Float32Array (one of u8, f32 set), or

@@ -5,11 +5,13 @@
 //   backward -> dlogits [N, V] WRITTEN: (softmax - onehot) * m_i / sum(m) * dloss; may be logits
 // exp is fast_expf in float (~1 ulp); the row sums, logsumexp and the loss are double.
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
 #include "fastmath.h"
 #include "kernels.h"
+#include "parallel.h"
 
 #define LANES 8
 
@@ -34,7 +36,7 @@ static bool ce_args(Args *a, size_t n_at, size_t logits_at, size_t targets_at, s
 }
 
 // log sum_v exp(row[v]) in double: the max, then exp(row - max) summed in LANES double partial sums.
-static double row_lse(const float *row, int64_t V) {
+static inline double row_lse(const float *row, int64_t V) {
   float max = -INFINITY;
   for (int64_t v = 0; v < V; v++) max = row[v] > max ? row[v] : max;
   double acc[LANES] = {0};
@@ -47,6 +49,49 @@ static double row_lse(const float *row, int64_t V) {
   return max + log(sum);
 }
 
+typedef struct {
+  const float *logits;
+  const int32_t *targets;
+  const Mask *mask;
+  float *lse, *dlogits;
+  double *row_loss;
+  int64_t V;
+  double denominator, dloss;
+} Rows;
+
+// Rows [lo, hi): lse and the row's loss (0 for dropped rows).
+static HOT void forward_rows(void *ctx, int64_t lo, int64_t hi) {
+  const Rows *r = ctx;
+  for (int64_t i = lo; i < hi; i++) {
+    r->lse[i] = 0;
+    r->row_loss[i] = 0;
+    if (weight(r->targets, r->mask, i) == 0) continue;
+    const float *row = r->logits + i * r->V;
+    double rowLse = row_lse(row, r->V);
+    r->lse[i] = (float)rowLse;
+    r->row_loss[i] = rowLse - row[r->targets[i]];
+  }
+}
+
+static HOT void backward_rows(void *ctx, int64_t lo, int64_t hi) {
+  const Rows *r = ctx;
+  const int64_t V = r->V;
+  for (int64_t i = lo; i < hi; i++) {
+    float *out = r->dlogits + i * V;
+    const float *row = r->logits + i * V;
+    double w = weight(r->targets, r->mask, i);
+    if (w == 0 || r->denominator == 0) {
+      memset(out, 0, (size_t)V * sizeof(float));
+      continue;
+    }
+    double scale = w / r->denominator * r->dloss;
+    float s = (float)scale, rowLse = r->lse[i];
+    for (int64_t v = 0; v < V; v++) out[v] = fast_expf(row[v] - rowLse) * s;
+    const int32_t t = r->targets[i];
+    out[t] = (float)(out[t] - scale);
+  }
+}
+
 // (lse, logits, targets, mask, N, V, losses) -> the masked mean loss
 KERNEL(crossEntropyForward) {
   Args a;
@@ -57,20 +102,23 @@ KERNEL(crossEntropyForward) {
   if (!args_read(env, info, "crossEntropyForward", 7, &a) ||
       !ce_args(&a, 4, 1, 2, 3, &N, &V, &logits, &targets, &mask) || !arg_floats(&a, 0, "lse", N, false, &lse) ||
       !arg_floats(&a, 6, "losses", N, true, &losses)) return NULL;
+  double *row_loss = malloc(sizeof(double) * (size_t)(N > 0 ? N : 1));
+  if (!row_loss) {
+    args_fail(&a, "out of memory");
+    return NULL;
+  }
+  Rows r = {.logits = logits, .targets = targets, .mask = &mask, .lse = lse, .row_loss = row_loss, .V = V};
+  parallel_for(N, 8, forward_rows, &r);
+  // The masked mean in row order, so it does not depend on the thread count.
   double numerator = 0, denominator = 0;
   for (int64_t i = 0; i < N; i++) {
     double w = weight(targets, &mask, i);
-    if (losses) losses[i] = 0;
-    lse[i] = 0;
+    if (losses) losses[i] = w == 0 ? 0.0f : (float)row_loss[i];
     if (w == 0) continue;
-    const float *row = logits + i * V;
-    double rowLse = row_lse(row, V);
-    lse[i] = (float)rowLse;
-    double tokenLoss = rowLse - row[targets[i]];
-    if (losses) losses[i] = (float)tokenLoss;
-    numerator += w * tokenLoss;
+    numerator += w * row_loss[i];
     denominator += w;
   }
+  free(row_loss);
   napi_value out;
   napi_create_double(env, denominator == 0 ? 0 : numerator / denominator, &out);
   return out;
@@ -90,18 +138,8 @@ KERNEL(crossEntropyBackward) {
       !arg_number(&a, 7, "dloss", &dloss)) return NULL;
   double denominator = 0;
   for (int64_t i = 0; i < N; i++) denominator += weight(targets, &mask, i);
-  for (int64_t i = 0; i < N; i++) {
-    float *out = dlogits + i * V;
-    const float *row = logits + i * V;
-    double w = weight(targets, &mask, i);
-    if (w == 0 || denominator == 0) {
-      memset(out, 0, (size_t)V * sizeof(float));
-      continue;
-    }
-    double scale = w / denominator * dloss;
-    float s = (float)scale, rowLse = lse[i];
-    for (int64_t v = 0; v < V; v++) out[v] = fast_expf(row[v] - rowLse) * s;
-    out[targets[i]] = (float)(out[targets[i]] - scale);
-  }
+  Rows r = {.logits = logits, .targets = targets, .mask = &mask, .lse = lse, .dlogits = dlogits, .V = V,
+            .denominator = denominator, .dloss = dloss};
+  parallel_for(N, 8, backward_rows, &r);
   return NULL;
 }

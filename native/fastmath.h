@@ -8,7 +8,9 @@
 // exp(x) in float, ~1 ulp (Cephes' polynomial). The argument is clamped to [-87, 87], so the
 // result never overflows (exp(-87) ~ 1.6e-38, exp(87) ~ 6e37) and no branch is needed.
 static inline float fast_expf(float x) {
-  x = fminf(fmaxf(x, -87.0f), 87.0f);
+  // Comparisons, not fminf/fmaxf, whose NaN rules keep GCC from vectorising.
+  x = x < -87.0f ? -87.0f : x;
+  x = x > 87.0f ? 87.0f : x;
   // n = round(x / ln 2) by the 1.5 * 2^23 trick; r = x - n ln 2 in two parts.
   float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = x - n * 0.693359375f - n * -2.12194440e-4f;

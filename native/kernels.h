@@ -29,5 +29,16 @@ KERNEL(attentionForward);
 KERNEL(attentionBackward);
 KERNEL(crossEntropyForward);
 KERNEL(crossEntropyBackward);
+KERNEL(rmsnormForward);
+KERNEL(rmsnormBackward);
+KERNEL(ropeForward);
+KERNEL(ropeBackward);
+KERNEL(xieluForward);
+KERNEL(xieluBackward);
+
+// sgemm split over the addon's pool (gemm.c), for kernels that multiply whole matrices.
+#include <stdbool.h>
+void sgemm_threaded(bool transA, bool transB, int M, int N, int K, float alpha, const float *A, int lda,
+                    const float *B, int ldb, float beta, float *C);
 
 #endif

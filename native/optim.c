@@ -6,10 +6,19 @@
 
 #include "args.h"
 #include "kernels.h"
+#include "parallel.h"
+
+#define MIN_GRAIN 16384
 
 typedef struct {
   double lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2, beta3, alpha;
 } Step;
+
+typedef struct {
+  Step s;
+  float *param, *m1, *m2, *v;
+  const float *grad;
+} Update;
 
 static bool step_args(Args *a, size_t index, bool ademamix, Step *s) {
   if (!arg_field(a, index, "lr", &s->lr) || !arg_field(a, index, "beta1", &s->beta1) ||
@@ -19,6 +28,40 @@ static bool step_args(Args *a, size_t index, bool ademamix, Step *s) {
       !arg_field(a, index, "biasCorrection2", &s->biasCorrection2)) return false;
   if (!ademamix) return true;
   return arg_field(a, index, "beta3", &s->beta3) && arg_field(a, index, "alpha", &s->alpha);
+}
+
+static HOT void adamw_range(void *ctx, int64_t lo, int64_t hi) {
+  const Update *u = ctx;
+  const Step s = u->s;
+  float *param = u->param, *m = u->m1, *v = u->v;
+  const float *grad = u->grad;
+  for (int64_t i = lo; i < hi; i++) {
+    double g = grad[i];
+    double mi = s.beta1 * m[i] + (1 - s.beta1) * g;
+    double vi = s.beta2 * v[i] + (1 - s.beta2) * g * g;
+    m[i] = (float)mi;
+    v[i] = (float)vi;
+    double update = mi / s.biasCorrection1 / (sqrt(vi / s.biasCorrection2) + s.eps);
+    param[i] = (float)(param[i] - s.lr * (update + s.weightDecay * param[i]));
+  }
+}
+
+static HOT void ademamix_range(void *ctx, int64_t lo, int64_t hi) {
+  const Update *u = ctx;
+  const Step s = u->s;
+  float *param = u->param, *m1 = u->m1, *m2 = u->m2, *v = u->v;
+  const float *grad = u->grad;
+  for (int64_t i = lo; i < hi; i++) {
+    double g = grad[i];
+    double fast = s.beta1 * m1[i] + (1 - s.beta1) * g;
+    double slow = s.beta3 * m2[i] + (1 - s.beta3) * g;
+    double vi = s.beta2 * v[i] + (1 - s.beta2) * g * g;
+    m1[i] = (float)fast;
+    m2[i] = (float)slow;
+    v[i] = (float)vi;
+    double update = (fast / s.biasCorrection1 + s.alpha * slow) / (sqrt(vi / s.biasCorrection2) + s.eps);
+    param[i] = (float)(param[i] - s.lr * (update + s.weightDecay * param[i]));
+  }
 }
 
 // m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  theta -= lr (m/bc1 / (sqrt(v/bc2) + eps) + wd theta)
@@ -31,15 +74,8 @@ KERNEL(adamw) {
       !arg_floats(&a, 1, "param", n, false, &param) || !arg_floats(&a, 2, "grad", n, false, &grad) ||
       !arg_floats(&a, 3, "m", n, false, &m) || !arg_floats(&a, 4, "v", n, false, &v) ||
       !step_args(&a, 5, false, &s)) return NULL;
-  for (int64_t i = 0; i < n; i++) {
-    double g = grad[i];
-    double mi = s.beta1 * m[i] + (1 - s.beta1) * g;
-    double vi = s.beta2 * v[i] + (1 - s.beta2) * g * g;
-    m[i] = (float)mi;
-    v[i] = (float)vi;
-    double update = mi / s.biasCorrection1 / (sqrt(vi / s.biasCorrection2) + s.eps);
-    param[i] = (float)(param[i] - s.lr * (update + s.weightDecay * param[i]));
-  }
+  Update u = {s, param, m, NULL, v, grad};
+  parallel_for(n, parallel_grain(n, 1, MIN_GRAIN), adamw_range, &u);
   return NULL;
 }
 
@@ -54,16 +90,7 @@ KERNEL(ademamix) {
       !arg_floats(&a, 1, "param", n, false, &param) || !arg_floats(&a, 2, "grad", n, false, &grad) ||
       !arg_floats(&a, 3, "m1", n, false, &m1) || !arg_floats(&a, 4, "m2", n, false, &m2) ||
       !arg_floats(&a, 5, "v", n, false, &v) || !step_args(&a, 6, true, &s)) return NULL;
-  for (int64_t i = 0; i < n; i++) {
-    double g = grad[i];
-    double fast = s.beta1 * m1[i] + (1 - s.beta1) * g;
-    double slow = s.beta3 * m2[i] + (1 - s.beta3) * g;
-    double vi = s.beta2 * v[i] + (1 - s.beta2) * g * g;
-    m1[i] = (float)fast;
-    m2[i] = (float)slow;
-    v[i] = (float)vi;
-    double update = (fast / s.biasCorrection1 + s.alpha * slow) / (sqrt(vi / s.biasCorrection2) + s.eps);
-    param[i] = (float)(param[i] - s.lr * (update + s.weightDecay * param[i]));
-  }
+  Update u = {s, param, m1, m2, v, grad};
+  parallel_for(n, parallel_grain(n, 1, MIN_GRAIN), ademamix_range, &u);
   return NULL;
 }

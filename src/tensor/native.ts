@@ -1,8 +1,8 @@
 /**
  * The `native` backend: the C kernels of native/ (a Node-API addon over OpenBLAS), built by
- * `npm install` into build/Release/apertus_native.node. Entries the addon does not have yet
- * (most transformer kernels; attention is native) are the reference ones. Float32 only: `backendFor` already sends
- * float64 buffers to `reference`, and the addon throws on anything but a Float32Array.
+ * `npm install` into build/Release/apertus_native.node. It implements every kernel of the
+ * interface. Float32 only: `backendFor` already sends float64 buffers to `reference`, and the
+ * addon throws on anything but a Float32Array.
  *
  * `selectBackend()` (run when `tensor/index.ts` loads) makes it the active backend when it is
  * built; when not, it says so once on stderr and keeps `reference`. APERTUS_BACKEND=reference|native
@@ -14,6 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { reference, setBackend } from './backend.js';
 import type { Backend, TransformerKernels } from './backend.js';
 import { crossEntropyBackward, crossEntropyForward } from './kernels/cross-entropy.js';
+import { RMSNORM_EPS } from './kernels/rmsnorm.js';
+import type { RopeTables } from './kernels/rope.js';
+import { sigmoid, softplus, XIELU_BETA, XIELU_EPS } from './kernels/xielu.js';
 
 /** The kernels the addon implements, with the `Backend` signatures. */
 const NATIVE_KERNELS = [
@@ -28,14 +31,31 @@ type NativeKernels = Pick<Backend, (typeof NATIVE_KERNELS)[number]>;
  * reference signatures, except that every argument is required (the wrappers in `nativeBackend`
  * pass `{}` for no attention options, null for no losses buffer, 1 for the default dloss). */
 const NATIVE_TRANSFORMER = [
-  'attentionForward', 'attentionBackward', 'crossEntropyForward', 'crossEntropyBackward',
+  'attentionForward', 'attentionBackward', 'crossEntropyForward', 'crossEntropyBackward', 'rmsnormForward',
+  'rmsnormBackward',
 ] as const satisfies readonly (keyof TransformerKernels)[];
 type NativeTransformer = Pick<TransformerKernels, (typeof NATIVE_TRANSFORMER)[number]>;
 
-export interface NativeAddon extends NativeKernels, NativeTransformer {
-  /** OpenBLAS's thread count for the following sgemm calls. */
+/** Kernels whose addon signature differs from the reference's (plain arrays and numbers instead
+ * of tables and parameter objects; the wrappers in `nativeBackend` adapt). */
+interface NativeAdapted {
+  ropeForward(out: Float32Array, x: Float32Array, cos: Float64Array, sin: Float64Array, maxPositions: number,
+    D: number, B: number, T: number, H: number, positions: Int32Array | null): void;
+  ropeBackward(dx: Float32Array, dout: Float32Array, cos: Float64Array, sin: Float64Array, maxPositions: number,
+    D: number, B: number, T: number, H: number, positions: Int32Array | null): void;
+  xieluForward(out: Float32Array, x: Float32Array, n: number, aP: number, aN: number, beta: number, eps: number): void;
+  /** -> [sum dy dy/da_p, sum dy dy/da_n] */
+  xieluBackward(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number, aP: number, aN: number,
+    beta: number, eps: number): [number, number];
+}
+
+export interface NativeAddon extends NativeKernels, NativeTransformer, NativeAdapted {
+  /** The addon pool's thread count (every kernel, sgemm included, splits over it). */
   setThreads(n: number): void;
   getThreads(): number;
+  /** OpenBLAS's own thread count (1 by default; above 1 sgemm hands whole products to it). */
+  setBlasThreads(n: number): void;
+  getBlasThreads(): number;
   /** Which OpenBLAS build and which of its kernel sets (`core`, e.g. Haswell) are in use. */
   blasInfo(): { config: string; core: string };
 }
@@ -48,17 +68,22 @@ let loaded: { addon?: NativeAddon; problem?: string } | undefined;
 
 /**
  * OpenBLAS 0.3.21 does not recognise recent Xeons and falls back to its SSE3 (Prescott) kernels,
- * ~8x slower. Unless the user chose a core, pick the AVX2 one where the CPU has AVX2 and FMA.
- * It must be set before the addon (and so libopenblas) loads: OpenBLAS reads it at start-up.
+ * ~8x slower. Unless the user chose a core (OPENBLAS_CORETYPE is always respected), pick the
+ * AVX-512 one (SkylakeX) where the CPU has AVX-512 F/BW/DQ/VL, else the AVX2 one (Haswell) where
+ * it has AVX2 and FMA. It must be set before the addon (and so libopenblas) loads: OpenBLAS reads
+ * it at start-up. The native tests check every kernel against the reference under the core chosen.
  */
-function chooseBlasCore(): void {
-  if (process.env.OPENBLAS_CORETYPE || process.platform !== 'linux') return;
+export function chooseBlasCore(cpuinfo?: string): string | undefined {
+  if (process.env.OPENBLAS_CORETYPE || process.platform !== 'linux') return process.env.OPENBLAS_CORETYPE;
   try {
-    const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.split(' ') ?? [];
-    if (flags.includes('avx2') && flags.includes('fma')) process.env.OPENBLAS_CORETYPE = 'Haswell';
+    const flags = /^flags\s*:(.*)$/m.exec(cpuinfo ?? readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim().split(/\s+/) ?? [];
+    const has = (...names: string[]) => names.every((name) => flags.includes(name));
+    if (has('avx512f', 'avx512bw', 'avx512dq', 'avx512vl')) process.env.OPENBLAS_CORETYPE = 'SkylakeX';
+    else if (has('avx2', 'fma')) process.env.OPENBLAS_CORETYPE = 'Haswell';
   } catch {
     // No /proc/cpuinfo: leave OpenBLAS to its own detection.
   }
+  return process.env.OPENBLAS_CORETYPE;
 }
 
 /** The addon, or undefined with the reason in `nativeProblem()`. Loads once. */
@@ -99,8 +124,24 @@ export function nativeBackend(addon: NativeAddon): Backend {
       mask instanceof Float64Array
         ? crossEntropyBackward(dlogits, logits, lse, targets, mask, N, V, dloss)
         : addon.crossEntropyBackward(dlogits, logits, lse, targets, mask, N, V, dloss),
+    rmsnormForward: (out, rstd, x, weight, N, C, eps = RMSNORM_EPS) => addon.rmsnormForward(out, rstd, x, weight, N, C, eps),
+    rmsnormBackward: (dx, dweight, dout, x, weight, rstd, N, C) => addon.rmsnormBackward(dx, dweight, dout, x, weight, rstd, N, C),
   };
-  return { ...reference, ...kernels, transformer: { ...reference.transformer, ...transformer }, name: 'native' };
+  const adapted: Pick<TransformerKernels, 'ropeForward' | 'ropeBackward' | 'xieluForward' | 'xieluBackward'> = {
+    ropeForward: (out, x, tables: RopeTables, B, T, H, positions) => addon.ropeForward(out as Float32Array,
+      x as Float32Array, tables.cos, tables.sin, tables.maxPositions, tables.headDim, B, T, H, positions ?? null),
+    ropeBackward: (dx, dout, tables: RopeTables, B, T, H, positions) => addon.ropeBackward(dx as Float32Array,
+      dout as Float32Array, tables.cos, tables.sin, tables.maxPositions, tables.headDim, B, T, H, positions ?? null),
+    xieluForward: (out, x, params, beta = XIELU_BETA, eps = XIELU_EPS) => addon.xieluForward(out as Float32Array,
+      x as Float32Array, x.length, softplus(params.alphaP), beta + softplus(params.alphaN), beta, eps),
+    xieluBackward: (dx, dout, x, params, beta = XIELU_BETA, eps = XIELU_EPS) => {
+      const [sumP, sumN] = addon.xieluBackward(dx as Float32Array, dout as Float32Array, x as Float32Array, x.length,
+        softplus(params.alphaP), beta + softplus(params.alphaN), beta, eps);
+      // chain through softplus: d softplus(a)/da = sigmoid(a)
+      return { alphaP: sumP * sigmoid(params.alphaP), alphaN: sumN * sigmoid(params.alphaN) };
+    },
+  };
+  return { ...reference, ...kernels, transformer: { ...reference.transformer, ...transformer, ...adapted }, name: 'native' };
 }
 
 let warned = false;

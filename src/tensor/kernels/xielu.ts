@@ -31,7 +31,7 @@ export function softplusInverse(y: number): number {
   return y + Math.log(-Math.expm1(-y)); // log(expm1(y)), stable for large y
 }
 
-function sigmoid(x: number): number {
+export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
