@@ -7,7 +7,10 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#define SPIN_ITERATIONS 200000
+// Spin-waits: pause instructions first, then sched_yield, so an oversubscribed machine (more
+// runnable threads than cores) does not burn the time slice of the thread being waited for.
+#define SPIN_ITERATIONS 20000
+#define YIELD_ITERATIONS 200
 
 typedef struct {
   RangeFn fn;
@@ -48,9 +51,10 @@ static void *worker(void *arg) {
   for (;;) {
     unsigned now;
     int spins = 0;
-    while ((now = atomic_load_explicit(&generation, memory_order_acquire)) == seen && spins < SPIN_ITERATIONS) {
-      cpu_relax();
-      spins++;
+    while ((now = atomic_load_explicit(&generation, memory_order_acquire)) == seen &&
+           spins < SPIN_ITERATIONS + YIELD_ITERATIONS) {
+      if (spins++ < SPIN_ITERATIONS) cpu_relax();
+      else sched_yield();
     }
     if (now == seen) {
       pthread_mutex_lock(&lock);
@@ -120,6 +124,9 @@ void parallel_for(int64_t n, int64_t grain, RangeFn fn, void *ctx) {
   pthread_mutex_unlock(&lock);
   in_job = true;
   run_chunks(&job);
-  while (atomic_load_explicit(&job.pending, memory_order_acquire) > 0) cpu_relax();
+  for (int spins = 0; atomic_load_explicit(&job.pending, memory_order_acquire) > 0; spins++) {
+    if (spins < SPIN_ITERATIONS) cpu_relax();
+    else sched_yield();
+  }
   in_job = false;
 }

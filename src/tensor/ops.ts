@@ -89,10 +89,8 @@ function reduceAll(x: Tensor, factor: number): Tensor {
 /** A view with another shape over the same data (one dimension may be -1: inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const resolved = resolveShape(x, shape);
-  const out = track(new Tensor(x.data, resolved, false, true));
-  // The view has its own gradient buffer; backward adds it into the source's.
-  record(out, [x], () => backendFor(x.data).axpy(x.size, 1, out.grad!, x.ensureGrad()));
-  return out;
+  // The view shares x's gradient buffer too, so backward has nothing to do for it.
+  return track(Tensor.view(x, resolved));
 }
 
 function resolveShape(x: Tensor, shape: readonly number[]): number[] {

@@ -16,21 +16,43 @@ export class Tensor {
   readonly shape: readonly number[];
   /** Set by ops: the gradient flows to the inputs of the op that made this tensor. */
   requiresGrad: boolean;
-  /** Allocated (zeroed) on first accumulation; backward kernels add into it. */
-  grad: Floats | null = null;
-  /** True when the data belongs to another tensor (reshape): the pool must not take it back. */
-  readonly isView: boolean;
   private buffer: Floats | null;
+  private gradient: Floats | null = null;
+  /** For a view (reshape), the tensor whose data and gradient it shares; else null. */
+  private readonly source: Tensor | null;
 
-  constructor(data: Floats, shape: readonly number[], requiresGrad = false, isView = false) {
+  constructor(data: Floats, shape: readonly number[], requiresGrad = false, source: Tensor | null = null) {
     const size = sizeOf(shape);
     if (data.length !== size) {
       throw new Error(`Tensor: shape ${formatShape(shape)} needs ${size} elements, the buffer has ${data.length}`);
     }
+    if (source && source.data !== data) throw new Error('Tensor: a view must share its source\'s buffer');
     this.buffer = data;
     this.shape = Object.freeze([...shape]);
     this.requiresGrad = requiresGrad;
-    this.isView = isView;
+    this.source = source;
+  }
+
+  /** A view of `source` with another shape: same data, same gradient buffer (so gradients that
+   * reach the view are already the source's, with no copy in backward). */
+  static view(source: Tensor, shape: readonly number[]): Tensor {
+    return new Tensor(source.data, shape, source.requiresGrad, source);
+  }
+
+  /** True when the data belongs to another tensor (reshape): the pool must not take it back. */
+  get isView(): boolean {
+    return this.source !== null;
+  }
+
+  /** Allocated (zeroed) on first accumulation; backward kernels add into it. A view's is its
+   * source's. */
+  get grad(): Floats | null {
+    return this.source ? this.source.grad : this.gradient;
+  }
+
+  set grad(value: Floats | null) {
+    if (this.source) this.source.grad = value;
+    else this.gradient = value;
   }
 
   static zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
@@ -76,20 +98,24 @@ export class Tensor {
 
   /** The gradient buffer, made (zeroed, from the pool) on first use. */
   ensureGrad(): Floats {
-    return (this.grad ??= pool.take(this.size, this.dtype, true));
+    if (this.source) return this.source.ensureGrad();
+    return (this.gradient ??= pool.take(this.size, this.dtype, true));
   }
 
   zeroGrad(): void {
     this.grad?.fill(0);
   }
 
-  /** Gives data (unless a view) and gradient back to the pool; the tensor is unusable after. */
+  /** Gives data and gradient back to the pool (a view's belong to its source); the tensor is
+   * unusable after. */
   release(): void {
     if (this.buffer === null) return;
-    if (!this.isView) pool.give(this.buffer);
-    if (this.grad) pool.give(this.grad);
+    if (!this.source) {
+      pool.give(this.buffer);
+      if (this.gradient) pool.give(this.gradient);
+    }
     this.buffer = null;
-    this.grad = null;
+    this.gradient = null;
   }
 }
 
