@@ -8,7 +8,7 @@ export type { MatmulOptions } from './linalg.js';
 export { add, embedding, gelu, mean, mul, relu, reshape, scale, sub, sum } from './ops.js';
 export * from './transformer-ops.js';
 export { AdamW, AdEMAMix, ademamixAlpha, ademamixBeta3, clipGradNorm } from './optim.js';
-export type { AdamWOptions, AdEMAMixOptions } from './optim.js';
+export type { AdamWOptions, AdEMAMixOptions, OptimizerState } from './optim.js';
 export { BufferPool, pool } from './pool.js';
 export type { DType, PoolStats } from './pool.js';
 export { allocate, backward, isGradEnabled, noGrad, record, step, track } from './tape.js';

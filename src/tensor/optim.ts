@@ -14,6 +14,15 @@ export interface AdamWOptions {
   eps?: number;
   /** decoupled: theta -= lr * weightDecay * theta (R8 uses 0.1) */
   weightDecay?: number;
+  /** parameters that take no weight decay (norm weights, activation parameters) */
+  noDecay?: ReadonlySet<Tensor>;
+}
+
+/** What a checkpoint keeps of an optimizer: the step count and each parameter's moment buffers
+ * (in `params` order; null for a parameter never updated). */
+export interface OptimizerState {
+  stepCount: number;
+  moments: (Floats[] | null)[];
 }
 
 export interface AdEMAMixOptions extends AdamWOptions {
@@ -53,6 +62,30 @@ abstract class Optimizer {
     for (const p of this.params) p.zeroGrad();
   }
 
+  /** The moment buffers themselves (not copies): serialise them before the next step. */
+  stateDict(): OptimizerState {
+    return { stepCount: this.stepCount, moments: this.params.map((p) => this.state.get(p) ?? null) };
+  }
+
+  /** Restores a `stateDict()`: same parameters in the same order, same sizes (checked). */
+  loadStateDict(saved: OptimizerState): void {
+    if (saved.moments.length !== this.params.length) {
+      throw new Error(`optimizer state: ${saved.moments.length} parameters saved, the optimizer has ${this.params.length}`);
+    }
+    this.state.clear();
+    this.params.forEach((p, i) => {
+      const moments = saved.moments[i];
+      if (!moments) return;
+      if (moments.length !== this.slots || moments.some((m) => m.length !== p.size)) {
+        throw new Error(`optimizer state: parameter ${i} has ${moments.length} moments of ${moments[0]?.length} ` +
+          `elements, expected ${this.slots} of ${p.size}`);
+      }
+      const own = this.stateOf(p);
+      moments.forEach((m, k) => own[k]!.set(m));
+    });
+    this.stepCount = saved.stepCount;
+  }
+
   /** Moment buffers of one parameter, made (zeroed) on its first update. */
   protected stateOf(p: Tensor): Floats[] {
     let s = this.state.get(p);
@@ -75,10 +108,11 @@ export class AdamW extends Optimizer {
     const t = ++this.stepCount;
     const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0.1 } = this.options;
     const h = { lr, beta1, beta2, eps, weightDecay, biasCorrection1: 1 - beta1 ** t, biasCorrection2: 1 - beta2 ** t };
+    const decayFree = { ...h, weightDecay: 0 };
     for (const p of this.params) {
       if (!p.grad) continue; // no gradient reached it: leave it and its moments alone
       const [m, v] = this.stateOf(p);
-      backendFor(p.data).adamw(p.size, p.data, p.grad, m, v, h);
+      backendFor(p.data).adamw(p.size, p.data, p.grad, m!, v!, this.options.noDecay?.has(p) ? decayFree : h);
     }
   }
 }
@@ -98,10 +132,11 @@ export class AdEMAMix extends Optimizer {
       alpha: ademamixAlpha(t, o.alpha ?? 8, o.alphaWarmup ?? 0),
       biasCorrection1: 1 - beta1 ** t, biasCorrection2: 1 - beta2 ** t,
     };
+    const decayFree = { ...h, weightDecay: 0 };
     for (const p of this.params) {
       if (!p.grad) continue;
       const [m1, m2, v] = this.stateOf(p);
-      backendFor(p.data).ademamix(p.size, p.data, p.grad, m1, m2, v, h);
+      backendFor(p.data).ademamix(p.size, p.data, p.grad, m1!, m2!, v!, this.options.noDecay?.has(p) ? decayFree : h);
     }
   }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AdamW, AdEMAMix, ademamixAlpha, ademamixBeta3, clipGradNorm, Tensor } from '../../src/tensor/index.js';
+import { seeded } from '../helpers/random.js';
 
 // Gradients with a constant magnitude per element, so sqrt(v / (1 - b2^t)) = |g| exactly and every
 // expected value below is a short hand computation (written out in the comments).
@@ -84,4 +85,40 @@ test('clipGradNorm scales all gradients to the global norm and returns the norm 
   close([...a.grad, ...b.grad], [3 * f, 4 * f, 12 * f], 1e-15);
   assert.equal(clipGradNorm([a, b], 100), Math.sqrt(a.grad[0] ** 2 + a.grad[1] ** 2 + b.grad[0] ** 2));
   close([...a.grad], [3 * f, 4 * f], 1e-15);
+});
+
+test('noDecay parameters take no weight decay; the others do', () => {
+  for (const make of [(ps: Tensor[], noDecay: Set<Tensor>) => new AdamW(ps, { lr: 0.1, weightDecay: 0.5, noDecay }),
+    (ps: Tensor[], noDecay: Set<Tensor>) => new AdEMAMix(ps, { lr: 0.1, weightDecay: 0.5, noDecay })]) {
+    const decayed = Tensor.from([2], [1], { requiresGrad: true }), kept = Tensor.from([2], [1], { requiresGrad: true });
+    const optimizer = make([decayed, kept], new Set([kept]));
+    decayed.grad = new Float32Array([0]);
+    kept.grad = new Float32Array([0]);
+    optimizer.step();
+    assert.ok(Math.abs(decayed.data[0]! - 2 * (1 - 0.1 * 0.5)) < 1e-6, `decayed ${decayed.data[0]}`);
+    assert.equal(kept.data[0], 2);
+  }
+});
+
+test('an optimizer restored from stateDict() continues exactly like the original', () => {
+  const random = seeded(3);
+  const grads = Array.from({ length: 6 }, () => Float32Array.from({ length: 5 }, () => random() - 0.5));
+  const run = (restoreAt: number | null): Float32Array => {
+    const p = Tensor.from([0.1, -0.2, 0.3, 0.4, -0.5], [5], { requiresGrad: true });
+    let optimizer = new AdEMAMix([p], { lr: 0.01, alphaWarmup: 4, beta3Warmup: 4 });
+    for (let t = 0; t < grads.length; t++) {
+      if (t === restoreAt) {
+        const saved = optimizer.stateDict();
+        const copy = { stepCount: saved.stepCount, moments: saved.moments.map((m) => m && m.map((b) => b.slice())) };
+        optimizer = new AdEMAMix([p], { lr: 0.01, alphaWarmup: 4, beta3Warmup: 4 });
+        optimizer.loadStateDict(copy);
+      }
+      p.grad = Float32Array.from(grads[t]!);
+      optimizer.step();
+    }
+    return p.data as Float32Array;
+  };
+  assert.deepEqual(run(3), run(null));
+  const other = new AdamW([Tensor.zeros([2])], { lr: 1 });
+  assert.throws(() => other.loadStateDict({ stepCount: 1, moments: [[new Float32Array(3), new Float32Array(3)]] }), /parameter 0 has 2 moments of 3 elements, expected 2 of 2/);
 });
