@@ -10,8 +10,10 @@ import { formatTable } from './table.js';
 import { interruptSignal } from './interrupt.js';
 import { positiveInt } from './options.js';
 import { registerTokenizeCommand } from './tokenize.js';
+import { addSlurmRunOptions, registerSlurmCommands, submitSlurmCommand, type SlurmRunFlags } from './data-slurm.js';
 
-export interface DataRunFlags {
+export interface DataRunFlags extends SlurmRunFlags {
+  executor?: 'local' | 'slurm';
   workers?: number;
   resume?: boolean;
   overwrite?: boolean;
@@ -132,17 +134,29 @@ export async function calibrateCommand(config: PipelineConfig, flags: CalibrateF
 export function registerDataCommands(program: Command): void {
   const data = program.command('data').description('the compliant corpus pipeline, and token shards for training');
   registerTokenizeCommand(data);
-  data
-    .command('run')
-    .description('run a pipeline YAML (input, output, ordered steps) with the local executor')
-    .argument('<pipeline>', 'pipeline YAML file')
-    .option('-w, --workers <n>', 'worker threads (default: config `workers`, else one per core)', positiveInt)
-    .option('--resume', 'run only the tasks that have not finished (after a crash, Ctrl-C or failure)')
-    .option('--overwrite', 'delete the results of an earlier run in the output folder first')
-    .option('--no-progress', 'no progress bar')
-    .action(async (file: string, flags: DataRunFlags) => {
-      await runPipelineCommand(await loadPipelineConfig(file), flags);
-    });
+  addSlurmRunOptions(
+    data
+      .command('run')
+      .description('run a pipeline YAML (input, output, ordered steps) with the local executor, or submit it to Slurm (--executor slurm)')
+      .argument('<pipeline>', 'pipeline YAML file')
+      .option('-w, --workers <n>', 'worker threads (default: config `workers`, else one per core)', positiveInt)
+      .option('--resume', 'run only the tasks that have not finished (after a crash, Ctrl-C or failure); implied with --executor slurm')
+      .option('--overwrite', 'delete the results of an earlier run in the output folder first')
+      .option('--no-progress', 'no progress bar'),
+  ).action(async (file: string, flags: DataRunFlags) => {
+    const config = await loadPipelineConfig(file);
+    if (flags.executor === 'slurm') {
+      if (flags.workers) throw new UserError('--workers is for the local executor; with --executor slurm use --tasks (array elements at once) and --cpus-per-task');
+      await submitSlurmCommand(config, flags);
+      return;
+    }
+    const slurmOnly = (['tasks', 'partition', 'time', 'cpusPerTask', 'memPerCpu', 'dryRun'] as const).filter((key) => flags[key] !== undefined);
+    if (slurmOnly.length > 0) {
+      const names = slurmOnly.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+      throw new UserError(`${names.join(', ')}: only with --executor slurm`);
+    }
+    await runPipelineCommand(config, flags);
+  });
   data
     .command('calibrate')
     .description('score a sample as it reaches a toxicity or score_filter step and write its per-language cut-offs')
@@ -153,6 +167,7 @@ export function registerDataCommands(program: Command): void {
     .action(async (file: string, flags: CalibrateFlags) => {
       await calibrateCommand(await loadPipelineConfig(file), flags);
     });
+  registerSlurmCommands(data, summaryTable);
   data
     .command('steps')
     .description('list the step kinds a pipeline can use, with their options')

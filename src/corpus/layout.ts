@@ -7,11 +7,14 @@ import type { OutputFormat } from './io/types.js';
  *   documents/00000.jsonl.zst        kept documents of task 0
  *   removed/<step>/00000.jsonl.zst   the audit: removed documents with step, reason and detail
  *   tasks/00000.json                 completion marker of task 0 (its counters, digests, timing)
+ *   tasks/00000.attempt              while task 0 has not finished: where it runs, or its error
  *   logs/00000.log                   malformed records and errors of task 0
  *   stages/<global step>/            for each global step (deduplication): the documents that
  *     documents/00000.jsonl.zst      reached it, its own data (signatures, decisions), the
  *     data/  tasks/  resolved.json   markers of the segment that collected for it
  *   stats.json, manifest.json        merged counters; config, inputs, outputs, version, timings
+ *   run.json                         identity, config and input list (what jobs elsewhere run from)
+ *   slurm/                           Slurm executor: job scripts, jobs.json, logs/ of every job
  */
 export class RunLayout {
   constructor(

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
@@ -8,6 +7,7 @@ import { stepName, type PipelineConfig } from './config.js';
 import { runLocal } from './executors/local.js';
 import { listInputFiles } from './io/index.js';
 import { RunLayout } from './layout.js';
+import { prepareFolder, removeTemporaryFiles, takeLock } from './run-folder.js';
 import { writeManifest, writeStats } from './run-files.js';
 import { buildGlobalStep, planSegments, type Segment } from './plan.js';
 import { addCount, emptyRunStats, mergeRunStats, type RunStats } from './stats.js';
@@ -54,52 +54,6 @@ export interface RunSummary {
   complete: boolean;
 }
 
-/** The identity of a run: config and input list. `--resume` refuses to mix two different runs. */
-function runIdentity(config: PipelineConfig, files: string[]): string {
-  return createHash('sha256').update(JSON.stringify({ config, files })).digest('hex');
-}
-
-/** The folders of a run that hold files written under temporary names (see layout.ts). */
-const RUN_FOLDERS = ['documents', 'removed', 'tasks', 'logs', 'stages'];
-
-/**
- * Remove what killed or interrupted tasks left under temporary names. Only the run's own
- * folders and files are looked at: the output folder may hold other things of the user's.
- */
-async function removeTemporaryFiles(root: string): Promise<void> {
-  const remove = async (path: string) => {
-    if (path.endsWith('.tmp')) await rm(path, { force: true });
-  };
-  if (!(await exists(root))) return;
-  for (const entry of await readdir(root, { withFileTypes: true })) {
-    if (entry.isFile()) await remove(join(root, entry.name));
-  }
-  for (const folder of RUN_FOLDERS) {
-    const dir = join(root, folder);
-    if (!(await exists(dir))) continue;
-    for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-      if (entry.isFile()) await remove(join(entry.parentPath, entry.name));
-    }
-  }
-}
-
-/** Take the run folder's lock, refusing when a live process holds it. */
-async function takeLock(layout: RunLayout): Promise<() => Promise<void>> {
-  if (await exists(layout.lock)) {
-    const pid = Number((await readFile(layout.lock, 'utf8')).trim());
-    let alive = false;
-    try {
-      process.kill(pid, 0);
-      alive = pid !== process.pid;
-    } catch {
-      alive = false;
-    }
-    if (alive) throw new UserError(`${layout.root}: another run (pid ${pid}) is using this folder`);
-  }
-  await writeFile(layout.lock, `${process.pid}\n`);
-  return () => rm(layout.lock, { force: true });
-}
-
 /** The input files of a run, sorted: task i reads file i. */
 export async function listRunInputs(config: PipelineConfig): Promise<string[]> {
   const paths = Array.isArray(config.input.path) ? config.input.path : [config.input.path];
@@ -108,23 +62,32 @@ export async function listRunInputs(config: PipelineConfig): Promise<string[]> {
   return files;
 }
 
-/** Check the run folder against an earlier run: refuse, clear it, or resume it. */
-async function prepareFolder(layout: RunLayout, identity: string, options: RunOptions): Promise<void> {
-  const runFile = join(layout.root, 'run.json');
-  if (await exists(runFile)) {
-    const previous = JSON.parse(await readFile(runFile, 'utf8')) as { identity: string };
-    if (options.overwrite) {
-      for (const name of [...RUN_FOLDERS, 'stats.json', 'manifest.json', 'run.json']) {
-        await rm(join(layout.root, name), { recursive: true, force: true });
-      }
-    } else if (!options.resume) {
-      throw new UserError(`${layout.root} already holds a run: use --resume to finish it or --overwrite to start again`);
-    } else if (previous.identity !== identity) {
-      throw new UserError(`${layout.root} holds a run of another config or input set: --resume needs the same ones (or use --overwrite)`);
-    }
-  }
-  await writeFileAtomic(runFile, `${JSON.stringify({ identity, started_at: new Date().toISOString() }, null, 1)}\n`);
-  await removeTemporaryFiles(layout.root);
+/** What every executor works from: the run folder, its tasks (one per input file) and segments. */
+export interface RunPlan {
+  config: PipelineConfig;
+  layout: RunLayout;
+  /** Task i reads files[i]. */
+  files: string[];
+  tasks: TaskInfo[];
+  segments: Segment[];
+}
+
+export function planRun(config: PipelineConfig, files: string[]): RunPlan {
+  return {
+    config,
+    layout: new RunLayout(config.output.path, config.output.format),
+    files,
+    tasks: files.map((inputFile, index) => ({ index, inputFile })),
+    segments: planSegments(config),
+  };
+}
+
+/** The tasks of a segment that have no completion marker, in task order. */
+export async function pendingTasks(plan: RunPlan, segment: Segment): Promise<TaskInfo[]> {
+  const closing = segment.closing ? stepName(segment.closing) : undefined;
+  const pending: TaskInfo[] = [];
+  for (const task of plan.tasks) if (!(await exists(plan.layout.marker(task.index, closing)))) pending.push(task);
+  return pending;
 }
 
 /**
@@ -133,22 +96,18 @@ async function prepareFolder(layout: RunLayout, identity: string, options: RunOp
  */
 export async function runPipeline(config: PipelineConfig, options: RunOptions = {}): Promise<RunSummary> {
   const started = new Date();
-  const layout = new RunLayout(config.output.path, config.output.format);
-  const files = await listRunInputs(config);
-  const tasks: TaskInfo[] = files.map((inputFile, index) => ({ index, inputFile }));
-  const segments = planSegments(config);
+  const plan = planRun(config, await listRunInputs(config));
+  const { layout, files, tasks, segments } = plan;
 
   await mkdir(layout.root, { recursive: true });
   const releaseLock = await takeLock(layout);
   try {
-    await prepareFolder(layout, runIdentity(config, files), options);
+    await prepareFolder(layout, config, files, { resume: options.resume, overwrite: options.overwrite, executor: 'local' });
     const failed: RunSummary['failed'] = [];
     let ran = 0;
     let workers = 1;
     for (const segment of segments) {
-      const closing = segment.closing ? stepName(segment.closing) : undefined;
-      const pending: TaskInfo[] = [];
-      for (const task of tasks) if (!(await exists(layout.marker(task.index, closing)))) pending.push(task);
+      const pending = await pendingTasks(plan, segment);
       workers = Math.max(1, Math.min(options.workers ?? config.workers ?? availableParallelism(), pending.length || 1));
       let totalBytes = 0;
       for (const task of pending) totalBytes += (await stat(segmentInput(layout, segment, task))).size;
@@ -171,13 +130,8 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
     const interrupted = options.signal?.aborted ?? false;
     if (interrupted) await removeTemporaryFiles(layout.root);
 
-    const { stats, results, complete } = await collectResults(config, layout, segments, tasks.length);
     const finished = new Date();
-    await writeStats(layout, config, stats, tasks.length, results.filter((r) => r.segment === segments.length - 1).length, complete);
-    if (complete) {
-      await writeManifest(layout, config, results, started, finished, workers);
-      if (!config.output.keep_stages) await removeStageData(layout, segments);
-    }
+    const { stats, complete } = await finishRun(plan, started, finished, workers);
     failed.sort((a, b) => a.index - b.index);
     return { root: layout.root, tasks: tasks.length, ran, failed, stats, seconds: (finished.getTime() - started.getTime()) / 1000, interrupted, complete };
   } finally {
@@ -185,12 +139,32 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   }
 }
 
+/**
+ * The end of a run, whichever executor ran its tasks: merge the task markers into stats.json;
+ * once every task of every segment is done, write manifest.json and drop the stages' data.
+ */
+export async function finishRun(plan: RunPlan, started: Date, finished: Date, workers: number): Promise<{ stats: RunStats; complete: boolean }> {
+  const { config, layout, segments, tasks } = plan;
+  const { stats, results, complete } = await collectResults(config, layout, segments, tasks.length);
+  await writeStats(layout, config, stats, tasks.length, results.filter((r) => r.segment === segments.length - 1).length, complete);
+  if (complete) {
+    await writeManifest(layout, config, results, started, finished, workers);
+    if (!config.output.keep_stages) await removeStageData(layout, segments);
+  }
+  return { stats, complete };
+}
+
 function segmentInput(layout: RunLayout, segment: Segment, task: TaskInfo): string {
   return segment.opening ? layout.stageDocuments(stepName(segment.opening), task.index) : task.inputFile;
 }
 
 /** Resolve a global step over all tasks, once: its marker holds the summary. */
-async function resolveOnce(layout: RunLayout, segment: Segment, tasks: number, options: RunOptions): Promise<void> {
+export async function resolveOnce(
+  layout: RunLayout,
+  segment: Segment,
+  tasks: number,
+  options: Pick<RunOptions, 'onResolve' | 'onResolved'> = {},
+): Promise<void> {
   const name = stepName(segment.closing!);
   if (await exists(layout.resolved(name))) return;
   options.onResolve?.(name);
@@ -202,7 +176,7 @@ async function resolveOnce(layout: RunLayout, segment: Segment, tasks: number, o
 }
 
 /** Task markers of every segment, merged into the run's counters in task order. */
-async function collectResults(config: PipelineConfig, layout: RunLayout, segments: Segment[], tasks: number) {
+export async function collectResults(config: PipelineConfig, layout: RunLayout, segments: Segment[], tasks: number) {
   const stats = emptyRunStats(config.steps.map((s) => ({ name: stepName(s), kind: s.step })));
   const results: TaskResult[] = [];
   let complete = true;

@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { errorMessage } from '../../util/errors.js';
-import { runTask } from '../task.js';
+import { runRecordedTask } from '../attempt.js';
 import type { ToWorker, FromWorker } from './messages.js';
 
 const port = parentPort!;
@@ -13,7 +13,7 @@ const post = (message: FromWorker) => port.postMessage(message);
 port.on('message', async (message: ToWorker) => {
   const { config, segment, task } = message;
   try {
-    const result = await runTask(config, segment, task, {
+    const result = await runRecordedTask(config, segment, task, {
       onProgress: (documents, bytes) => post({ type: 'progress', documents, bytes }),
       onBadRecord: (err) => post({ type: 'bad_record', message: err.message }),
     });
