@@ -8,6 +8,7 @@ import { registerPiiCommands } from './pii.js';
 import { registerRobotsCommands } from './robots.js';
 import { registerTokenizerCommands } from './tokenizer.js';
 import { attachTrainCommand } from './tokenizer-train.js';
+import { registerModelCommands } from './train.js';
 
 const program = new Command('apertus')
   .description('Build language models the open and compliant way: compliant corpora, training, evaluation, collaborative learning.')
@@ -21,6 +22,7 @@ registerRobotsCommands(program);
 registerPiiCommands(program);
 registerLidCommand(program);
 attachTrainCommand(registerTokenizerCommands(program));
+registerModelCommands(program);
 
 try {
   await program.parseAsync(process.argv);

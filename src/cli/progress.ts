@@ -89,3 +89,49 @@ export class ThroughputBar {
     this.stream.write(`${this.label} ${percent}% | ${p.docs} docs | ${p.docsRate} docs/s | ${p.mbRate} MB/s | tasks ${p.tasksDone}/${p.tasks}\n`);
   }
 }
+
+/**
+ * A progress bar over a count (merges, training steps) with a free-form detail (loss, lr ...).
+ * On a terminal it redraws in place; elsewhere it prints a line every `every` ms.
+ */
+export class CountBar {
+  private readonly bar: cliProgress.SingleBar | undefined;
+  private lastLine = performance.now();
+  private done = 0;
+  private detail = '';
+
+  constructor(private readonly label: string, private readonly total: number, private readonly every = 5000,
+    private readonly stream: NodeJS.WriteStream = process.stderr) {
+    if (!stream.isTTY) return;
+    this.bar = new cliProgress.SingleBar(
+      { format: `${label} {bar} {percentage}% | {value}/{total} | {detail} | ETA {eta_formatted}`, stream, hideCursor: true, etaBuffer: 50 },
+      cliProgress.Presets.shades_classic,
+    );
+    this.bar.start(total, 0, { detail: '' });
+  }
+
+  update(done: number, detail = this.detail): void {
+    this.done = done;
+    this.detail = detail;
+    if (this.bar) return this.bar.update(done, { detail });
+    if (performance.now() - this.lastLine < this.every && done < this.total) return;
+    this.lastLine = performance.now();
+    this.stream.write(`${this.label} ${done}/${this.total}${detail ? ` | ${detail}` : ''}\n`);
+  }
+
+  /** A line above the bar. */
+  log(message: string): void {
+    if (this.bar) {
+      this.bar.stop();
+      this.stream.write(`${message}\n`);
+      this.bar.start(this.total, this.done, { detail: this.detail });
+    } else {
+      this.stream.write(`${message}\n`);
+    }
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.done = 0;
+  }
+}

@@ -1,5 +1,4 @@
 import { Option, type Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { stat } from 'node:fs/promises';
 import { listInputFiles } from '../corpus/io/index.js';
 import { writeTokenizerJson } from '../tokenizer/tokenizer-json-write.js';
@@ -7,7 +6,7 @@ import { textsFromFiles, trainBpe, type TrainProgress } from '../tokenizer/train
 import { DEFAULT_PATTERN, type BpeModel } from '../tokenizer/types.js';
 import { UserError } from '../util/errors.js';
 import { collect, positiveInt } from './options.js';
-import { ThroughputBar } from './progress.js';
+import { CountBar, ThroughputBar } from './progress.js';
 
 export interface TrainFlags {
   input: string[];
@@ -33,7 +32,7 @@ export async function trainCommand(flags: TrainFlags): Promise<BpeModel> {
   const show = flags.progress !== false;
   const countBar = show ? new ThroughputBar('count', totalBytes, files.length) : undefined;
   const log = (message: string) => (countBar ? countBar.log(message) : process.stderr.write(`${message}\n`));
-  let mergeBar: MergeBar | undefined;
+  let mergeBar: CountBar | undefined;
   let badRecords = 0;
   let texts = 0;
   let distinct = 0;
@@ -47,7 +46,7 @@ export async function trainCommand(flags: TrainFlags): Promise<BpeModel> {
     if (!mergeBar) {
       countBar?.stop();
       process.stderr.write(`${texts.toLocaleString('en-US')} texts, ${distinct.toLocaleString('en-US')} distinct pre-tokens counted in ${seconds(started)} s; learning merges\n`);
-      if (show) mergeBar = new MergeBar(p.target);
+      if (show) mergeBar = new CountBar('merges', p.target);
     }
     mergeBar?.update(p.merges);
   };
@@ -90,34 +89,6 @@ function seconds(since: number): string {
 }
 
 /** Merges done out of the target: a bar on a terminal, a line every few seconds elsewhere. */
-class MergeBar {
-  private readonly bar: cliProgress.SingleBar | undefined;
-  private lastLine = performance.now();
-  private done = 0;
-
-  constructor(private readonly target: number) {
-    if (!process.stderr.isTTY) return;
-    this.bar = new cliProgress.SingleBar(
-      { format: 'merges {bar} {percentage}% | {value}/{total} | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, etaBuffer: 500 },
-      cliProgress.Presets.shades_classic,
-    );
-    this.bar.start(target, 0);
-  }
-
-  update(done: number): void {
-    this.done = done;
-    if (this.bar) return this.bar.update(done);
-    if (performance.now() - this.lastLine < 5000) return;
-    this.lastLine = performance.now();
-    process.stderr.write(`merges ${done}/${this.target}\n`);
-  }
-
-  stop(): void {
-    this.bar?.stop();
-    if (!this.bar && this.done > 0) process.stderr.write(`merges ${this.done}/${this.target}\n`);
-    this.done = 0;
-  }
-}
 
 /** Adds `train` to the `tokenizer` command group; returns the new command. */
 export function attachTrainCommand(tokenizer: Command): Command {
