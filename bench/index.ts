@@ -2,6 +2,7 @@
  * `npm run bench [-- NAME ...]`: runs the named benchmarks (all when none is named). Each prints
  * its figures next to a named peer measured in the same run, and ends with one line of JSON.
  */
+import { benchApertus } from './apertus.js';
 import { benchLanguage } from './language.js';
 import { benchMatmul } from './matmul.js';
 import { benchMinhash } from './minhash.js';
@@ -20,6 +21,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   tokenizer: benchTokenizer,
   'tokenizer-train': benchTokenizerTrain,
   'train-step': benchTrainStep,
+  apertus: benchApertus,
 };
 
 const names = process.argv.slice(2);
