@@ -11,7 +11,7 @@
 #include "parallel.h"
 
 // Below this many multiply-adds a product runs on one thread.
-#define SPLIT_MIN_FLOPS (1 << 20)
+#define SPLIT_MIN_FLOPS (1 << 17)
 // Parts are multiples of this many rows/columns (the AVX-512 kernels' widths divide it).
 #define SPLIT_ALIGN 32
 
@@ -41,6 +41,14 @@ static void gemm_parts(void *ctx, int64_t lo, int64_t hi) {
       B += g->transB ? (int64_t)start * g->ldb : start;
       C += start;
       N = size;
+    }
+    if (M == 1 && !g->transA) {
+      // One row (a decoding step): a matrix-vector product. OpenBLAS's sgemm would first pack all
+      // of B, reading the weights twice; sgemv streams them once.
+      //   transB: C = B[N,K] a;   else: C = B[K,N]^T a
+      if (g->transB) cblas_sgemv(CblasRowMajor, CblasNoTrans, N, g->K, g->alpha, B, g->ldb, A, 1, g->beta, C, 1);
+      else cblas_sgemv(CblasRowMajor, CblasTrans, g->K, N, g->alpha, B, g->ldb, A, 1, g->beta, C, 1);
+      continue;
     }
     cblas_sgemm(CblasRowMajor, g->transA ? CblasTrans : CblasNoTrans, g->transB ? CblasTrans : CblasNoTrans,
                 M, N, g->K, g->alpha, A, g->lda, B, g->ldb, g->beta, C, g->N);
