@@ -56,7 +56,7 @@ export function lineChart(title: string, series: readonly { name: string; points
     legend: { top: 28 },
     grid: { top: 70, left: 60, right: 20, bottom: 50 },
     tooltip: { trigger: 'axis' },
-    xAxis: { type: 'value', name: axes.x, nameLocation: 'middle', nameGap: 30 },
+    xAxis: { type: 'value', name: axes.x, nameLocation: 'middle', nameGap: 30, min: 'dataMin', max: 'dataMax' },
     yAxis: { type: axes.logY ? 'log' : 'value', name: axes.y, scale: true },
     series: series.map((s) => ({ type: 'line', name: s.name, showSymbol: false, data: s.points.map((p) => [...p]) })),
   };
