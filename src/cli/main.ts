@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors.js';
 import { PACKAGE } from '../version.js';
+import { registerCollabCommands } from './collab.js';
 import { registerDataCommands } from './data.js';
 import { registerDemoCommand } from './demo.js';
 import { registerLidCommand } from './lid.js';
@@ -23,6 +24,7 @@ registerPiiCommands(program);
 registerLidCommand(program);
 attachTrainCommand(registerTokenizerCommands(program));
 registerModelCommands(program);
+registerCollabCommands(program);
 
 try {
   await program.parseAsync(process.argv);

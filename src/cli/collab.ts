@@ -1,0 +1,122 @@
+/**
+ * `apertus collab simulate|serve|join|partition` and `apertus experiment cobo` (attached to the
+ * experiment group by `attachCoboExperiment`): collaborative learning with CoBo and baselines.
+ */
+import { Option, type Command } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  buildSetting, joinCoordinator, loadCollabConfig, readClientData, runComparison, serveCollab, settingOptions,
+  setComputeThreads, writeClientData, type SettingSummary,
+} from '../collab/index.js';
+import { runCoboExperiment } from '../experiments/cobo.js';
+import { UserError } from '../util/errors.js';
+import { interruptSignal } from './interrupt.js';
+import { formatTable } from './table.js';
+
+function summaryTable(s: SettingSummary): string {
+  const rows = Object.entries(s.strategies).map(([name, v]) => [
+    name, s.metric === 'accuracy' ? `${(100 * v.mean).toFixed(1)}%` : v.mean.toFixed(2),
+    v.beat_local === null ? '-' : `${v.beat_local.toFixed(0)}%`, v.grad_evals_per_client_round.toFixed(2), v.seconds.toFixed(1),
+  ]);
+  const w = s.w_recovery.length ? `\nCoBo W recovery (AUC): ${s.w_recovery.map(([r, a]) => `${r}:${a.toFixed(2)}`).join(' ')}\n` : '';
+  return formatTable(['strategy', s.metric, 'beats local', 'grads/client/round', 'seconds'], rows) + w;
+}
+
+async function writeOut(out: string | undefined, result: unknown): Promise<void> {
+  if (!out) return;
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
+  process.stderr.write(`wrote ${join(out, 'results.json')}\n`);
+}
+
+export function registerCollabCommands(program: Command): Command {
+  const collab = program.command('collab').description('collaborative learning: CoBo and baselines, in simulation or over the network');
+
+  collab.command('simulate')
+    .description('run the config\'s strategies on n simulated clients in this process')
+    .argument('<config>', 'collab config (YAML)')
+    .option('--out <dir>', 'write results.json (per-client metrics per round, W snapshots) here')
+    .action(async (file: string, flags: { out?: string }) => {
+      const config = await loadCollabConfig(file);
+      const { signal, release } = interruptSignal();
+      try {
+        const result = await runComparison(config, {
+          signal,
+          onStrategy: (s) => process.stderr.write(`${s} ...\n`),
+          onEval: (e) => process.stderr.write(`  round ${e.round}: mean ${(e.metric.reduce((a, b) => a + b, 0) / e.metric.length).toFixed(4)}\n`),
+        });
+        process.stdout.write(summaryTable(result.summary));
+        await writeOut(flags.out, { summary: result.summary, runs: result.runs });
+      } finally {
+        release();
+      }
+    });
+
+  collab.command('serve')
+    .description('coordinate clients over HTTP (binary model updates, token authentication, round timeouts)')
+    .requiredOption('--config <file>', 'collab config with a server section')
+    .option('--out <dir>', 'write results.json here')
+    .action(async (flags: { config: string; out?: string }) => {
+      const config = await loadCollabConfig(flags.config);
+      if (!config.server) throw new UserError(`${flags.config}: serve needs a server section (token, port ...)`);
+      const { signal, release } = interruptSignal();
+      try {
+        const result = await serveCollab(config, { signal, log: (l) => process.stderr.write(`${l}\n`), onListening: (url) => process.stderr.write(`listening on ${url}\n`) });
+        process.stdout.write(summaryTable(result.summary));
+        await writeOut(flags.out, result);
+      } finally {
+        release();
+      }
+    });
+
+  collab.command('join')
+    .description('take part as one client, computing on local data that never leaves this machine')
+    .requiredOption('--server <url>', 'coordinator URL, e.g. http://10.0.0.5:8765')
+    .requiredOption('--token <token>', 'the coordinator\'s token')
+    .requiredOption('--data <file>', 'this client\'s data (written by `apertus collab partition`)')
+    .option('--name <name>', 'client slot name (default: the next free slot)')
+    .addOption(new Option('--encoding <dtype>', 'encoding of the updates sent back').choices(['f32', 'f16', 'bf16']).default('f32'))
+    .option('--threads <n>', 'compute threads', (v) => Number(v), 1)
+    .action(async (flags: { server: string; token: string; data: string; name?: string; encoding: 'f32' | 'f16' | 'bf16'; threads: number }) => {
+      setComputeThreads(flags.threads);
+      const data = await readClientData(flags.data);
+      const { jobs } = await joinCoordinator({ ...flags, data, log: (l) => process.stderr.write(`${l}\n`) });
+      process.stdout.write(`done: ${jobs} work batches\n`);
+    });
+
+  collab.command('partition')
+    .description('write each simulated client\'s data to its own file (for collab join)')
+    .argument('<config>', 'collab config (YAML)')
+    .requiredOption('--out <dir>', 'folder for <client>.bin files')
+    .action(async (file: string, flags: { out: string }) => {
+      const config = await loadCollabConfig(file);
+      const setting = buildSetting(settingOptions(config));
+      await mkdir(flags.out, { recursive: true });
+      for (const c of setting.clients) await writeClientData(join(flags.out, `${c.name}.bin`), c.data, { name: c.name, cluster: c.cluster });
+      process.stdout.write(`wrote ${setting.clients.length} client files to ${flags.out}\n`);
+    });
+  return collab;
+}
+
+/** Adds `cobo` to the `experiment` command group. */
+export function attachCoboExperiment(experiment: Command): Command {
+  return experiment.command('cobo')
+    .description('CoBo against the baselines in the paper\'s three settings (cross-silo, cross-device, language models)')
+    .addOption(new Option('--preset <preset>', 'size').choices(['test', 'smoke', 'full']).default('smoke'))
+    .requiredOption('--out <dir>', 'output folder (results.json, results.md, plots)')
+    .option('--settings <list>', 'comma-separated subset of cross_silo,cross_device,languages')
+    .action(async (flags: { preset: 'test' | 'smoke' | 'full'; out: string; settings?: string }) => {
+      const { signal, release } = interruptSignal();
+      try {
+        const result = await runCoboExperiment({
+          preset: flags.preset, out: flags.out, settings: flags.settings?.split(','), signal,
+          log: (l) => process.stderr.write(`${l}\n`),
+        });
+        for (const [name, s] of Object.entries(result.settings)) process.stdout.write(`${name}\n${summaryTable(s)}\n`);
+        process.stdout.write(`results: ${join(flags.out, 'results.json')}\n`);
+      } finally {
+        release();
+      }
+    });
+}

@@ -1,0 +1,125 @@
+/**
+ * `apertus collab simulate|serve config.yaml`: one zod schema is the single source of truth of a
+ * collaborative run (data setting, strategies and their hyperparameters, rounds, membership
+ * changes, and the coordinator's network settings).
+ */
+import { z } from 'zod';
+import { loadConfig, parseConfig } from '../util/config.js';
+import type { ClassificationOptions, LanguageOptions } from './data/settings.js';
+import { STRATEGY_NAMES, type StrategyOptions } from './strategies/index.js';
+import type { MembershipEvent } from './simulate.js';
+
+const positiveInt = z.number().int().positive();
+const nonNegative = z.number().nonnegative();
+
+const ClassificationSchema = z.strictObject({
+  kind: z.enum(['cross_silo', 'cross_device']),
+  clients: positiveInt,
+  clusters: positiveInt,
+  classes: positiveInt.default(100),
+  features: positiveInt.default(256),
+  train_fraction: z.number().positive().max(1).default(0.06),
+  cluster_sizes: z.array(positiveInt).optional(),
+  hidden: positiveInt.default(64),
+  batch: positiveInt.default(32),
+});
+
+const LanguagesSchema = z.strictObject({
+  kind: z.literal('languages'),
+  families: z.array(z.enum(['romance', 'germanic', 'slavic'])).min(1).default(['romance', 'germanic', 'slavic']),
+  per_family: positiveInt.max(6).default(3),
+  train_bytes: positiveInt.default(3000),
+  test_bytes: positiveInt.default(2000),
+  seq_len: positiveInt.default(64),
+  batch: positiveInt.default(8),
+  hidden: positiveInt.optional(),
+  layers: positiveInt.optional(),
+});
+
+export const CollabConfigSchema = z.strictObject({
+  setting: z.discriminatedUnion('kind', [ClassificationSchema, LanguagesSchema]),
+  seed: z.number().int().nonnegative().default(0),
+  rounds: positiveInt,
+  eval_every: positiveInt.default(50),
+  w_every: positiveInt.default(10),
+  /** compute threads of the native kernels (1 is fastest for the MLP) */
+  threads: positiveInt.optional(),
+  strategies: z.array(z.enum(STRATEGY_NAMES)).min(1).default(['local', 'fedavg', 'cobo']),
+  training: z.strictObject({ lr: z.number().positive(), local_steps: positiveInt.default(1) }),
+  ditto: z.strictObject({ lambda: nonNegative.default(0.1) }).default({ lambda: 0.1 }),
+  fedavg_ft: z.strictObject({ finetune_fraction: z.number().min(0).max(1).default(0.2) }).default({ finetune_fraction: 0.2 }),
+  ifca: z.strictObject({ k: positiveInt.optional() }).default({}),
+  fc: z.strictObject({ momentum: z.number().min(0).max(1).default(0), threshold_steps: positiveInt.default(3), k: positiveInt.optional() })
+    .default({ momentum: 0, threshold_steps: 3 }),
+  cobo: z.strictObject({
+    rho: nonNegative.default(0.01),
+    gamma: nonNegative.default(1),
+    domain: z.enum(['box', 'simplex']).default('box'),
+    momentum: z.number().min(0).max(1).default(0),
+    sampling: z.strictObject({
+      schedule: z.enum(['constant', 'decaying', 'mixed']).default('mixed'),
+      p: z.number().positive().max(1).optional(),
+      switch_round: z.number().int().nonnegative().default(50),
+      decay_rounds: positiveInt.default(50),
+    }).default({ schedule: 'mixed', switch_round: 50, decay_rounds: 50 }),
+  }).default({ rho: 0.01, gamma: 1, domain: 'box', momentum: 0, sampling: { schedule: 'mixed', switch_round: 50, decay_rounds: 50 } }),
+  membership: z.array(z.strictObject({
+    round: z.number().int().nonnegative(),
+    join: z.array(z.number().int().nonnegative()).optional(),
+    leave: z.array(z.number().int().nonnegative()).optional(),
+  })).default([]),
+  /** clients active from round 0 (default all) */
+  initially_active: z.array(z.number().int().nonnegative()).optional(),
+  server: z.strictObject({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8765),
+    /** shared secret every client presents (Authorization: Bearer TOKEN) */
+    token: z.string().min(8),
+    /** seconds a client has to answer a round's work before it counts as dropped */
+    round_timeout_s: z.number().positive().default(120),
+    /** wait for this many clients before round 0 (default: all) */
+    min_clients: positiveInt.optional(),
+    /** seconds to wait for min_clients */
+    join_timeout_s: z.number().positive().default(600),
+    /** 'f32' (exact) or 'f16' / 'bf16' (half the bytes, lossy) for models on the wire */
+    encoding: z.enum(['f32', 'f16', 'bf16']).default('f32'),
+  }).optional(),
+});
+
+export type CollabConfig = z.output<typeof CollabConfigSchema>;
+
+export async function loadCollabConfig(file: string): Promise<CollabConfig> {
+  return loadConfig(file, CollabConfigSchema);
+}
+
+export function parseCollabConfig(text: string, file = 'config'): CollabConfig {
+  return parseConfig(text, file, CollabConfigSchema);
+}
+
+export function settingOptions(c: CollabConfig): ClassificationOptions | LanguageOptions {
+  const s = c.setting;
+  if (s.kind === 'languages') {
+    return { kind: 'languages', families: s.families, perFamily: s.per_family, trainBytes: s.train_bytes, testBytes: s.test_bytes,
+      seqLen: s.seq_len, batch: s.batch, hidden: s.hidden, layers: s.layers, seed: c.seed };
+  }
+  return { kind: s.kind, clients: s.clients, clusters: s.clusters, classes: s.classes, features: s.features,
+    trainFraction: s.train_fraction, clusterSizes: s.cluster_sizes, hidden: s.hidden, batch: s.batch, seed: c.seed };
+}
+
+export function strategyOptions(c: CollabConfig): StrategyOptions {
+  return {
+    training: { lr: c.training.lr, localSteps: c.training.local_steps },
+    ditto: { lambda: c.ditto.lambda },
+    fedavgFt: { fineTuneFraction: c.fedavg_ft.finetune_fraction },
+    ifca: { k: c.ifca.k },
+    fc: { momentum: c.fc.momentum, thresholdSteps: c.fc.threshold_steps, k: c.fc.k },
+    cobo: {
+      rho: c.cobo.rho, gamma: c.cobo.gamma, domain: c.cobo.domain, momentum: c.cobo.momentum,
+      sampling: { schedule: c.cobo.sampling.schedule, p: c.cobo.sampling.p, switchRound: c.cobo.sampling.switch_round, decayRounds: c.cobo.sampling.decay_rounds },
+    },
+  };
+}
+
+export function membershipOf(c: CollabConfig): MembershipEvent[] {
+  return c.membership;
+}
