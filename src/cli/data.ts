@@ -131,7 +131,8 @@ export async function calibrateCommand(config: PipelineConfig, flags: CalibrateF
   );
 }
 
-export function registerDataCommands(program: Command): void {
+/** Registers `apertus data ...`; returns the group so other modules can attach subcommands. */
+export function registerDataCommands(program: Command): Command {
   const data = program.command('data').description('the compliant corpus pipeline, and token shards for training');
   registerTokenizeCommand(data);
   addSlurmRunOptions(
@@ -184,4 +185,5 @@ export function registerDataCommands(program: Command): void {
       const config = await loadPipelineConfig(file);
       process.stdout.write(`${file}: valid (${config.steps.length} steps: ${config.steps.map((s) => s.name ?? s.step).join(' -> ')})\n`);
     });
+  return data;
 }

@@ -1,11 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors.js';
 import { PACKAGE } from '../version.js';
-import { registerCollabCommands } from './collab.js';
+import { attachCoboExperiment, registerCollabCommands } from './collab.js';
 import { registerDataCommands } from './data.js';
 import { registerDemoCommand } from './demo.js';
+import { registerEvalCommands } from './eval.js';
+import { registerExperimentCommands } from './experiment.js';
 import { registerLidCommand } from './lid.js';
 import { registerPiiCommands } from './pii.js';
+import { attachInjectProbesCommand } from './probes.js';
 import { registerRobotsCommands } from './robots.js';
 import { registerTokenizerCommands } from './tokenizer.js';
 import { attachTrainCommand } from './tokenizer-train.js';
@@ -18,13 +21,15 @@ const program = new Command('apertus')
   .exitOverride();
 
 registerDemoCommand(program);
-registerDataCommands(program);
+attachInjectProbesCommand(registerDataCommands(program));
 registerRobotsCommands(program);
 registerPiiCommands(program);
 registerLidCommand(program);
 attachTrainCommand(registerTokenizerCommands(program));
 registerModelCommands(program);
+registerEvalCommands(program);
 registerCollabCommands(program);
+attachCoboExperiment(registerExperimentCommands(program));
 
 try {
   await program.parseAsync(process.argv);

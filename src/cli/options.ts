@@ -11,3 +11,14 @@ export function positiveInt(value: string): number {
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** A commander parser for comma-separated whole numbers >= min (e.g. `--prefix 32,64`). */
+export function intList(min: number) {
+  return (value: string): number[] => {
+    const numbers = value.split(',').filter(Boolean).map(Number);
+    if (numbers.length === 0 || numbers.some((n) => !Number.isInteger(n) || n < min)) {
+      throw new InvalidArgumentError(`expected whole numbers >= ${min} separated by commas, got ${value}`);
+    }
+    return numbers;
+  };
+}

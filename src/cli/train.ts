@@ -5,17 +5,16 @@
  * checkpoint folder or a Hugging Face model folder.
  */
 import { Option, type Command } from 'commander';
-import { existsSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadModel, saveHf, writeTokenizerConfig } from '../hf/index.js';
-import { generate, parameterCount, trainingMemory, formatBytes, type Apertus } from '../model/index.js';
-import { loadTokenizer, type Tokenizer } from '../tokenizer/index.js';
-import { modelFolder } from '../train/checkpoint.js';
+import { saveHf, writeTokenizerConfig } from '../hf/index.js';
+import { formatBytes, generate, parameterCount, trainingMemory } from '../model/index.js';
+import { loadTokenizer } from '../tokenizer/index.js';
 import { loadTrainConfig, resolveModelConfig } from '../train/train-config.js';
 import { train } from '../train/trainer.js';
 import { UserError } from '../util/errors.js';
 import { interruptSignal } from './interrupt.js';
+import { loadModelAndTokenizer } from './models.js';
 import { positiveInt } from './options.js';
 import { CountBar } from './progress.js';
 
@@ -76,12 +75,6 @@ interface GenerateFlags {
   format: 'text' | 'ids';
 }
 
-async function tokenizerFor(folder: string, explicit: string | undefined): Promise<Tokenizer | undefined> {
-  const file = explicit ?? join(folder, 'tokenizer.json');
-  if (explicit && !existsSync(explicit)) throw new UserError(`--tokenizer ${explicit}: no such file`);
-  return existsSync(file) ? loadTokenizer(file) : undefined;
-}
-
 function parseIds(text: string, vocab: number): number[] {
   const ids = text.split(/[\s,]+/).filter(Boolean).map(Number);
   const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
@@ -92,12 +85,8 @@ function parseIds(text: string, vocab: number): number[] {
 
 async function generateCommand(flags: GenerateFlags): Promise<void> {
   if ((flags.prompt === undefined) === (flags.promptIds === undefined)) throw new UserError('give exactly one of --prompt and --prompt-ids');
-  const folder = await modelFolder(flags.model);
-  const model: Apertus = await loadModel(folder, { onWarning: (w) => process.stderr.write(`warning: ${w}\n`) });
-  const tokenizer = await tokenizerFor(folder, flags.tokenizer);
-  if (!tokenizer && (flags.prompt !== undefined || flags.format === 'text')) {
-    throw new UserError(`${folder} has no tokenizer.json: pass --tokenizer FILE, or --prompt-ids with --format ids`);
-  }
+  const needed = flags.prompt !== undefined || flags.format === 'text';
+  const { model, tokenizer } = await loadModelAndTokenizer(flags, needed, 'pass --tokenizer FILE, or --prompt-ids with --format ids');
   const prompt = flags.promptIds !== undefined
     ? parseIds(flags.promptIds, model.config.vocabSize)
     : [model.config.bosId, ...tokenizer!.encode(flags.prompt!)];
@@ -116,13 +105,10 @@ interface ExportFlags {
 }
 
 async function exportCommand(flags: ExportFlags): Promise<void> {
-  const folder = await modelFolder(flags.checkpoint);
-  const model = await loadModel(folder);
-  const tokenizerFile = flags.tokenizer ?? (existsSync(join(folder, 'tokenizer.json')) ? join(folder, 'tokenizer.json') : undefined);
+  const { model, tokenizer, folder } = await loadModelAndTokenizer({ model: flags.checkpoint, tokenizer: flags.tokenizer }, false);
   const files = await saveHf(model, flags.out, { dtype: flags.dtype });
-  if (tokenizerFile) {
-    const tokenizer = await loadTokenizer(tokenizerFile);
-    await copyFile(tokenizerFile, join(flags.out, 'tokenizer.json'));
+  if (tokenizer) {
+    await copyFile(flags.tokenizer ?? join(folder, 'tokenizer.json'), join(flags.out, 'tokenizer.json'));
     const token = (id: number) => tokenizer.idToToken(id);
     const c = model.config;
     files.push(join(flags.out, 'tokenizer.json'),

@@ -51,18 +51,20 @@ export const CollabConfigSchema = z.strictObject({
   ifca: z.strictObject({ k: positiveInt.optional() }).default({}),
   fc: z.strictObject({ momentum: z.number().min(0).max(1).default(0), threshold_steps: positiveInt.default(3), k: positiveInt.optional() })
     .default({ momentum: 0, threshold_steps: 3 }),
+  /** defaults: the authors' vision code (github.com/epfml/CoBo, README and grouping.py), see strategies/cobo.ts */
   cobo: z.strictObject({
-    rho: nonNegative.default(0.01),
-    gamma: nonNegative.default(1),
+    rho: nonNegative.default(0.05),
+    gamma: nonNegative.default(0.01),
     domain: z.enum(['box', 'simplex']).default('box'),
+    /** beta of the exponential gradient average (the authors: 0.9, for Local too) */
     momentum: z.number().min(0).max(1).default(0),
     sampling: z.strictObject({
-      schedule: z.enum(['constant', 'decaying', 'mixed']).default('mixed'),
+      schedule: z.enum(['constant', 'decaying', 'mixed', 'sqrt']).default('sqrt'),
       p: z.number().positive().max(1).optional(),
-      switch_round: z.number().int().nonnegative().default(50),
+      switch_round: z.number().int().nonnegative().default(800),
       decay_rounds: positiveInt.default(50),
-    }).default({ schedule: 'mixed', switch_round: 50, decay_rounds: 50 }),
-  }).default({ rho: 0.01, gamma: 1, domain: 'box', momentum: 0, sampling: { schedule: 'mixed', switch_round: 50, decay_rounds: 50 } }),
+    }).default({ schedule: 'sqrt', switch_round: 800, decay_rounds: 50 }),
+  }).default({ rho: 0.05, gamma: 0.01, domain: 'box', momentum: 0, sampling: { schedule: 'sqrt', switch_round: 800, decay_rounds: 50 } }),
   membership: z.array(z.strictObject({
     round: z.number().int().nonnegative(),
     join: z.array(z.number().int().nonnegative()).optional(),

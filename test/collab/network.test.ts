@@ -41,11 +41,15 @@ test('a coordinator and 4 client processes on localhost reproduce the simulation
   for (const c of setting.clients) await writeClientData(join(dir, `${c.name}.bin`), c.data);
   const script = fileURLToPath(new URL('./join-client.js', import.meta.url));
   const children: ReturnType<typeof spawn>[] = [];
+  // exit codes, listened for from the start: a client may finish before the coordinator returns
+  const exits: Promise<number | null>[] = [];
   try {
     const served = await serveCollab(config, {
       onListening: (url) => {
         for (const c of setting.clients) {
-          children.push(spawn(process.execPath, [script, url, 'test-token-123', join(dir, `${c.name}.bin`), c.name], { stdio: ['ignore', 'pipe', 'inherit'] }));
+          const child = spawn(process.execPath, [script, url, 'test-token-123', join(dir, `${c.name}.bin`), c.name], { stdio: ['ignore', 'ignore', 'inherit'] });
+          children.push(child);
+          exits.push(new Promise((resolve) => child.on('exit', resolve)));
         }
       },
     });
@@ -53,7 +57,7 @@ test('a coordinator and 4 client processes on localhost reproduce the simulation
       assert.deepEqual(served.summary.strategies[name]!.clients, simulated.summary.strategies[name]!.clients, name);
     }
     assert.deepEqual(served.summary.w_recovery, simulated.summary.w_recovery);
-    const codes = await Promise.all(children.map((c) => new Promise<number | null>((resolve) => c.on('exit', resolve))));
+    const codes = await Promise.all(exits);
     assert.deepEqual(codes, children.map(() => 0));
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill();

@@ -59,6 +59,62 @@ test('pair sampling schedules and the measured pair rate', () => {
   assert.ok(Math.abs(rate - 1 / n) < 0.01, `pair rate ${rate}`);
 });
 
+test("the authors' pair schedule: 2/n, then 1/sqrt(t) once that is smaller", () => {
+  const s = { schedule: 'sqrt' as const, switchRound: 5, decayRounds: 1 };
+  assert.equal(pairProbability(s, 8, 0), 2 / 8);
+  assert.equal(pairProbability(s, 8, 4), 2 / 8);
+  assert.equal(pairProbability(s, 8, 10), 2 / 8); // 1/sqrt(11) > 1/4: capped
+  assert.equal(pairProbability(s, 8, 99), 1 / 10);
+  assert.equal(pairProbability(s, 80, 99), 2 / 80);
+  assert.equal(pairProbability({ ...s, p: 0.5 }, 8, 3), 0.5);
+});
+
+/** One CoBo round on hand-made results: pair gradients and x gradients given directly. */
+function coboRound(options: Record<string, unknown>, n: number, init: number[], pairs: [number, number, number[], number[]][], grads: number[][]) {
+  const cobo = createStrategy('cobo', { training: { lr: 0.1, localSteps: 1 }, cobo: { rho: 1, gamma: 1, domain: 'box', momentum: 0, sampling: { schedule: 'constant', p: 1, switchRound: 0, decayRounds: 1 }, ...options } } as never);
+  cobo.setup({ clients: n, init: new Float32Array(init), initFrom: () => new Float32Array(init.length), clusters: new Array(n).fill(0), rounds: 1, seed: 0 });
+  const step = (round: number) => {
+    const plan = [
+      ...grads.map((_, i) => ({ client: i, role: 'x', request: { kind: 'grad' as const, model: cobo.model(i), seed: 0 } })),
+      ...pairs.flatMap(([i, j]) => [{ client: i, peer: j, role: 'pair', request: { kind: 'grad' as const, model: cobo.model(i), seed: 0 } },
+        { client: j, peer: i, role: 'pair', request: { kind: 'grad' as const, model: cobo.model(j), seed: 0 } }]),
+    ];
+    const results: WorkResult[] = [
+      ...grads.map((g) => ({ grad: new Float32Array(g), loss: 0, samples: 1, gradEvals: 1, lossEvals: 0 })),
+      ...pairs.flatMap(([, , gi, gj]) => [gi, gj].map((g) => ({ grad: new Float32Array(g), loss: 0, samples: 1, gradEvals: 1, lossEvals: 0 }))),
+    ];
+    cobo.aggregate(round, plan, results);
+  };
+  return { cobo, step };
+}
+
+test('CoBo box W: w_ij += gamma <g_i(z), g_j(z)>, clamped to [0, 1]; unsampled pairs keep theirs', () => {
+  const { cobo, step } = coboRound({ gamma: 0.25 }, 3, [0], [[0, 1, [1, 2], [-1, -1]]], [[0], [0], [0]]);
+  step(0);
+  const W = cobo.collaboration!();
+  assert.equal(W[0][1], 0.25); // 1 + 0.25 * (-3)
+  assert.equal(W[1][0], 0.25);
+  assert.equal(W[0][2], 1);
+  assert.equal(W[1][2], 1);
+});
+
+test('CoBo simplex W: the whole row, self-trust included, is projected', () => {
+  // start (1 - I)/(n - 1): row 0 = [0, 1/2, 1/2]; both peers look harmful by the same amount
+  const { cobo, step } = coboRound({ domain: 'simplex', gamma: 0.1 }, 3, [0], [[0, 1, [1], [-1]], [0, 2, [1], [-1]]], [[0], [0], [0]]);
+  step(0);
+  const row = cobo.collaboration!()[0];
+  // [0, 0.4, 0.4] + tau = 1/15 each -> the client now trusts itself 1/15, and is pulled less
+  assert.ok(Math.abs(row[0] - 1 / 15) < 1e-12 && Math.abs(row[1] - 7 / 15) < 1e-12 && Math.abs(row[2] - 7 / 15) < 1e-12, `${row}`);
+});
+
+test('CoBo x step: lr times the gradient average plus lr rho sum_k w_ik (x_i - x_k), the pull outside the momentum', () => {
+  const { cobo, step } = coboRound({ rho: 0.5, momentum: 0.5 }, 2, [0], [], [[2], [-2]]);
+  step(0); // m = g (first step): x0 = 0 - 0.1 * 2 = -0.2, x1 = 0.2 (the models were equal: no pull)
+  assert.ok(Math.abs(cobo.model(0)[0] + 0.2) < 1e-7 && Math.abs(cobo.model(1)[0] - 0.2) < 1e-7);
+  step(1); // m0 = 0.5 * 2 + 0.5 * 2 = 2; pull 0.1 * 0.5 * (-0.2 - 0.2) = -0.02: x0 = -0.2 - 0.2 + 0.02
+  assert.ok(Math.abs(cobo.model(0)[0] + 0.38) < 1e-6, `${cobo.model(0)[0]}`);
+});
+
 test('ROC AUC on a hand example, and cluster recovery of a perfect and a useless W', () => {
   assert.equal(rocAuc([0.1, 0.4, 0.35, 0.8], [false, false, true, true]), 0.75);
   assert.equal(rocAuc([1, 1], [true, false]), 0.5);

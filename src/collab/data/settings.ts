@@ -6,8 +6,10 @@
  *   languages but cluster c relabels y -> (y + 11 c) mod 100, so clusters disagree on labels and
  *   one shared model cannot fit them all. A cluster's training pool is split evenly among its
  *   clients.
- * - cross-device: the same task; K clusters with disjoint sets of classes (100 / K each), clusters
- *   of unequal sizes (80 clients: 6, 6, 7, 7, 8, 8, 9, 9, 10, 10), a cluster's pool split evenly.
+ * - cross-device: the same task; K clusters with disjoint sets of classes (100 / K each), each
+ *   cluster labelling its classes 0, 1, ... (as the authors' code does: y mod 10 on CIFAR-100), so
+ *   one shared model cannot fit them all either; clusters of unequal sizes (80 clients: 6, 6, 7,
+ *   7, 8, 8, 9, 9, 10, 10), a cluster's pool split evenly.
  * - languages: byte-level language models; each client one UDHR language with a few KB of text,
  *   clusters = language families.
  *
@@ -119,7 +121,9 @@ export function classificationSetting(o: ClassificationOptions): Setting {
     const classes = o.kind === 'cross_silo'
       ? [...Array(K).keys()]
       : [...Array(K).keys()].filter((y) => Math.floor((y * o.clusters) / K) === c);
-    const label = (y: number) => (o.kind === 'cross_silo' ? (y + 11 * c) % K : y);
+    // Cross-device: the authors' code (personalized-vision-models/run.py, cluster_partition) maps
+    // a cluster's classes to 0..K/clusters-1 (targets % 10), so clusters also disagree on labels.
+    const label = (y: number) => (o.kind === 'cross_silo' ? (y + 11 * c) % K : classes.indexOf(y));
     const shards = Array.from({ length: size }, () => [] as { rows: Float32Array; label: number }[]);
     for (const y of classes) {
       const pool = corpus.train[y];
@@ -136,7 +140,8 @@ export function classificationSetting(o: ClassificationOptions): Setting {
   return {
     name: o.kind, metric: 'accuracy', clients,
     clusterNames: sizes.map((_, c) => `cluster ${c}`),
-    model: { kind: 'mlp', inputs: F, hidden: o.hidden, classes: K, batch: o.batch },
+    // Cross-device: as many outputs as a cluster has labels.
+    model: { kind: 'mlp', inputs: F, hidden: o.hidden, classes: o.kind === 'cross_silo' ? K : Math.ceil(K / o.clusters), batch: o.batch },
   };
 }
 

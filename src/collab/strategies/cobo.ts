@@ -4,16 +4,46 @@
  *   outer: min_x sum_i f_i(x_i) + rho/2 sum_{i<j} w_ij ||x_i - x_j||^2
  *   inner: w_ij in argmax_{w in D} w <grad f_i(z_ij), grad f_j(z_ij)>,  z_ij = (x_i + x_j)/2
  *
+ * Follows the authors' code (github.com/epfml/CoBo; file references below are to that repo, and
+ * to optim/cobo_optim.py + models/base_model.py of epfml/semester-project-personalization, which
+ * personalized-vision-models/train.py imports but the CoBo repo does not ship):
+ *
  * A round: every active client computes g_i(x_i); every pair of active clients is sampled with
- * probability p_t and, if sampled, both compute their gradient at z_ij; then
- *   w_ij <- Proj_D(w_ij + gamma <g_i(z_ij), g_j(z_ij)>)            (W first, as in the paper)
- *   x_i  <- x_i - lr (g_i(x_i) + rho sum_k w_ik (x_i - x_k))        (momentum optional)
- * D is the box [0,1] (symmetric W, start all ones) or the simplex per row (LLM setting, start
- * uniform). With p = 1/n a client spends 1 + 2(n-1)/n ~ 3 gradients per round on average.
+ * probability p_t and, if sampled, client i computes g_i(z_ij) and client j computes g_j(z_ij),
+ * each on one minibatch of its own data; then
+ *   w_ij <- Proj_D(w_ij + gamma <g_i(z_ij), g_j(z_ij)>)   raw inner product, no normalisation,
+ *                                                        unsampled pairs keep their w
+ *                                                        (vision grouping.py grad_based_update:
+ *                                                        gamma = 0.01, clamp to [0, 1])
+ *   m_i  <- beta m_i + (1 - beta) g_i(x_i)                 (m_i = g_i at the first step; beta = 0:
+ *                                                        plain SGD; base_model.py get_momentum,
+ *                                                        beta = 0.9 there, for CoBo and Local alike)
+ *   x_i  <- x_i - lr m_i - lr rho sum_k w_ik (x_i - x_k)   consensus on the models of the start of
+ *                                                        the round, outside the momentum
+ *                                                        (cobo_optim.py general_fw_update)
+ * D is the box [0,1] (symmetric W, start all ones: grouping.py __init__) or, for language models,
+ * the simplex per row (start (1 - I)/(n - 1); the whole row, diagonal included, is projected, so a
+ * client whose peers all look harmful puts weight on itself and is pulled less:
+ * personalized-collaborative-llms/src/optim/lora.py __update_trust_weights_frank_wolfe, gamma 0.05
+ * there). The diagonal never pulls (x_i - x_i = 0).
+ *
+ * Pair schedule 'sqrt' is the authors' (grouping.py mid_param_grad_inner_prod): p = 2/n for the
+ * first rounds, then 1/sqrt(t) (t counted from 1). The paper's text describes 'mixed' (constant,
+ * then decaying); 'constant' with p = 1 is the LLM code's (lora.py __cobo).
+ *
+ * Order within a round: the authors step x with the current W, then compute the pair gradients at
+ * the midpoints of the new models and update W for the next step. Here the pair gradients of round
+ * t are computed at the midpoints of x_t (the same points) and W is updated before the x step of
+ * round t: the same sequence of W and x, except that the very first x step already sees one W
+ * update.
+ *
+ * Deliberate difference: the LLM code computes both midpoint gradients on client i's data
+ * (lora.py _calculate_mid_param_models draws both batches from data['train'][i]); here, as in
+ * the paper and the vision code, g_j(z_ij) is on client j's data.
  *
  * Stability: the consensus step is a contraction only while lr rho sum_k w_ik <= 1; beyond
  * that (e.g. many clients early, when W is still all ones) the pull is capped so that x_i moves at
- * most onto the w-weighted mean of the others. With W = 1 and the cap, round one is FedAvg.
+ * most onto the w-weighted mean of the others. The authors' settings never reach the cap.
  */
 import { getBackend } from '../../tensor/index.js';
 import { uniform } from '../random.js';
@@ -22,23 +52,23 @@ import type { WorkResult } from '../work.js';
 import type { Assignment, Strategy, StrategySetup } from './strategy.js';
 
 export type CoboDomain = 'box' | 'simplex';
-export type PairSchedule = 'constant' | 'decaying' | 'mixed';
+export type PairSchedule = 'constant' | 'decaying' | 'mixed' | 'sqrt';
 
 export interface CoboOptions {
   lr: number;
   rho: number;
   gamma: number;
   domain: CoboDomain;
-  /** momentum beta on the x update (0: plain SGD) */
+  /** beta of the exponential average of the local gradients, m <- beta m + (1 - beta) g (0: plain SGD) */
   momentum: number;
   sampling: PairSampling;
 }
 
 export interface PairSampling {
   schedule: PairSchedule;
-  /** pair probability; default 1/n */
+  /** pair probability (before the switch, for 'mixed' and 'sqrt'); default 1/n, 2/n for 'sqrt' */
   p?: number;
-  /** 'mixed': constant before this round, decaying after */
+  /** 'mixed', 'sqrt': constant before this round, decaying after */
   switchRound: number;
   /** decay time scale tau: p_t = p / (1 + t / tau) */
   decayRounds: number;
@@ -46,8 +76,12 @@ export interface PairSampling {
 
 /** Probability that a given pair is sampled in round t. */
 export function pairProbability(s: PairSampling, n: number, round: number): number {
-  const p = s.p ?? 1 / n;
+  const p = Math.min(1, s.p ?? (s.schedule === 'sqrt' ? 2 : 1) / n);
   switch (s.schedule) {
+    case 'sqrt':
+      // After the switch the authors' 1/sqrt(t); capped at p (their switch comes after 800 steps,
+      // where 1/sqrt(t) is below 2/n for their 8 clients; in short runs it would exceed it).
+      return round < s.switchRound ? p : Math.min(p, 1 / Math.sqrt(round + 1));
     case 'constant':
       return p;
     case 'decaying':
@@ -80,8 +114,10 @@ export class Cobo implements Strategy {
   private dim = 0;
   /** all models in one [n, dim] matrix, so sum_k w_ik x_k is one sgemm */
   private X = new Float32Array(0);
+  /** exponential average of each client's gradients (momentum > 0), and whether it has started */
   private M: Float32Array | null = null;
-  /** W [n, n], row-major; the diagonal is unused */
+  private started: boolean[] = [];
+  /** W [n, n], row-major; the diagonal never pulls (in the simplex it is a client's self-trust) */
   private W = new Float64Array(0);
   private next: () => number = Math.random;
 
@@ -93,6 +129,7 @@ export class Cobo implements Strategy {
     this.X = new Float32Array(this.n * this.dim);
     for (let i = 0; i < this.n; i++) this.X.set(s.init, i * this.dim);
     if (this.options.momentum > 0) this.M = new Float32Array(this.n * this.dim);
+    this.started = new Array<boolean>(this.n).fill(false);
     const start = this.options.domain === 'box' ? 1 : 1 / Math.max(1, this.n - 1);
     this.W = new Float64Array(this.n * this.n).fill(start);
     for (let i = 0; i < this.n; i++) this.W[i * this.n + i] = 0;
@@ -150,11 +187,8 @@ export class Cobo implements Strategy {
         touchedRows.add(i).add(j);
       }
     });
-    for (const i of touchedRows) {
-      const others = [...Array(n).keys()].filter((k) => k !== i);
-      const projected = projectSimplex(others.map((k) => this.W[i * n + k]));
-      others.forEach((k, m) => (this.W[i * n + k] = projected[m]));
-    }
+    // The whole row, the diagonal (self-trust) included, as the authors' lora.py does.
+    for (const i of touchedRows) this.W.set(projectSimplex(Array.from(this.W.subarray(i * n, (i + 1) * n))), i * n);
   }
 
   private updateModels(assignments: readonly Assignment[], results: readonly (WorkResult | null)[]): void {
@@ -178,10 +212,12 @@ export class Cobo implements Strategy {
       for (let k = 0; k < n; k++) rowSum += Wa[i * n + k];
       const c = lr * rho * rowSum > 1 ? 1 / (lr * rowSum) : rho; // the stability cap
       const o = i * dim;
+      const first = !this.started[i];
+      this.started[i] = true;
       for (let d = 0; d < dim; d++) {
-        let step = g[d] + c * (rowSum * this.X[o + d] - pull[o + d]);
-        if (this.M) step = this.M[o + d] = momentum * this.M[o + d] + step;
-        X[o + d] = this.X[o + d] - lr * step;
+        let m = g[d];
+        if (this.M) m = this.M[o + d] = first ? g[d] : momentum * this.M[o + d] + (1 - momentum) * g[d];
+        X[o + d] = this.X[o + d] - lr * m - lr * c * (rowSum * this.X[o + d] - pull[o + d]);
       }
     }
     this.X = X;
