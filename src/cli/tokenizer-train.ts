@@ -36,6 +36,7 @@ export async function trainCommand(flags: TrainFlags): Promise<BpeModel> {
   let badRecords = 0;
   let texts = 0;
   let distinct = 0;
+  let merging = false;
   const onProgress = (p: TrainProgress) => {
     if (p.phase === 'count') {
       countBar?.advance(p.texts - texts, 0);
@@ -43,7 +44,8 @@ export async function trainCommand(flags: TrainFlags): Promise<BpeModel> {
       distinct = p.distinctPretokens;
       return;
     }
-    if (!mergeBar) {
+    if (!merging) {
+      merging = true;
       countBar?.stop();
       process.stderr.write(`${texts.toLocaleString('en-US')} texts, ${distinct.toLocaleString('en-US')} distinct pre-tokens counted in ${seconds(started)} s; learning merges\n`);
       if (show) mergeBar = new CountBar('merges', p.target);

@@ -7,8 +7,14 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_FIELDS, listInputFiles, openReader } from '../corpus/io/index.js';
-import { barChart, lineChart } from '../report/charts.js';
+import { clusterMatrix, mean, type ComparisonResult } from '../collab/index.js';
+import type { MemorizationReport } from '../eval/memorization.js';
+import type { PerplexityReport } from '../eval/perplexity.js';
+import { barChart, heatmap, lineChart } from '../report/charts.js';
 import type { Block, Section } from '../report/html.js';
+
+/** Goldfish's k in the demo (the paper's extreme setting). */
+export const GOLDFISH_K = 4;
 
 interface StepStats {
   name: string;
@@ -72,14 +78,14 @@ export async function dataSection(corpusDir: string, commands: string): Promise<
     return barChart(title, names, [
       { name: 'kept', values: names.map((n) => groups[n]!.kept) },
       { name: 'removed', values: names.map((n) => groups[n]!.documents - groups[n]!.kept) },
-    ], { y: 'documents' });
+    ], { y: 'documents', stack: true });
   };
   const blocks: Block[] = [
     { kind: 'text', text: `The sample crawl (${stats.reader.documents} documents, ${(stats.reader.bytes / 1024).toFixed(0)} KiB of WARC) went through ` +
       `${stats.steps.length} steps; ${stats.output.documents} documents (${stats.output.chars.toLocaleString('en-US')} characters) were kept. ` +
       'Every removal is in the audit with the step, the rule and its detail; a few examples of each rule are below.' },
     { kind: 'chart', option: barChart('Documents removed per step and reason', stepNames,
-      reasons.map((r) => ({ name: r, values: stats.steps.map((s) => s.removed[r] ?? null) })), { y: 'documents' }), height: 420 },
+      reasons.map((r) => ({ name: r, values: stats.steps.map((s) => s.removed[r] ?? null) })), { y: 'documents', stack: true }), height: 480 },
     { kind: 'table', columns: ['step', 'documents in', 'kept', 'removed', 'modified', 'characters removed', 'reasons'],
       rows: stats.steps.map((s) => [s.name, s.in, s.kept, s.in - s.kept, s.modified, s.chars_removed,
         Object.entries(s.removed).map(([r, n]) => `${r} ${n}`).join(', ') || '-']) },
@@ -128,4 +134,59 @@ export async function trainingSection(runs: Record<string, string>, commands: st
       { kind: 'code', text: commands, caption: 'Reproduce' },
     ],
   };
+}
+
+/** Memorization per repetition bucket, standard vs Goldfish vs unexposed control, and perplexity per language. */
+export function memorizationSection(runs: { name: string; memorization: MemorizationReport; perplexity: PerplexityReport }[],
+  injected: { buckets: Record<string, { probes: number; copies: number }>; tokens: number }, commands: string): Section {
+  const prefix = Math.max(...runs[0]!.memorization.settings.prefix_lengths);
+  const buckets = [...new Set(runs[0]!.memorization.buckets.map((b) => b.bucket))].sort((a, b) => a - b);
+  const label = (b: number) => (b === 0 ? 'control (0)' : `${b} copies`);
+  const score = (run: (typeof runs)[number], decoding: string, bucket: number, field: 'exact_match' | 'rouge_l') =>
+    run.memorization.buckets.find((s) => s.prefix === prefix && s.decoding === decoding && s.bucket === bucket)?.[field] ?? null;
+  const chart = (field: 'exact_match' | 'rouge_l', title: string) => barChart(title, buckets.map(label),
+    runs.map((r) => ({ name: r.name, values: buckets.map((b) => score(r, 'greedy', b, field)) })), { x: 'copies of the probe in the training data', y: field, yMax: 1 });
+  const languages = [...new Set(runs.flatMap((r) => Object.keys(r.perplexity.languages ?? {})))].sort();
+  return {
+    id: 'memorization', title: 'Memorization: standard loss vs Goldfish loss', blocks: [
+      { kind: 'text', text: `UDHR passages were injected into the demo corpus (${injected.tokens.toLocaleString('en-US')} tokens in all) at ` +
+        `${Object.keys(injected.buckets).length} repetition counts; the control bucket was never trained on. Two models were trained from ` +
+        `the same seed on the same data, one with the standard loss and one with the Goldfish loss (k = ${GOLDFISH_K}). Each is prompted ` +
+        `with the first ${prefix} tokens of every probe and continues for ${runs[0]!.memorization.settings.suffix_length} tokens; ` +
+        'exact match means the whole continuation is the original, verbatim.' },
+      { kind: 'chart', option: chart('exact_match', `Verbatim continuations (greedy, prefix ${prefix}) by repetition count`) },
+      { kind: 'chart', option: chart('rouge_l', `ROUGE-L of the continuation (greedy, prefix ${prefix})`) },
+      { kind: 'table', columns: ['run', 'decoding', ...buckets.map(label)], rows: runs.flatMap((r) => (['greedy', 'nucleus'] as const).map((d) =>
+        [r.name, `${d} (exact / ROUGE-L)`, ...buckets.map((b) => `${(score(r, d, b, 'exact_match') ?? NaN).toFixed(2)} / ${(score(r, d, b, 'rouge_l') ?? NaN).toFixed(2)}`)])) },
+      { kind: 'table', columns: ['run', 'perplexity (all)', 'bits per byte', ...languages], caption: 'Perplexity on the demo corpus, per language. ' +
+        'This is the training text (the demo corpus is too small to hold out a language sample): the standard model has partly memorised it, the Goldfish model cannot, so the gap overstates what Goldfish costs on unseen text (the validation losses above are on held-out documents).',
+        rows: runs.map((r) => [r.name, r.perplexity.perplexity, r.perplexity.bits_per_byte ?? NaN,
+          ...languages.map((l) => r.perplexity.languages?.[l]?.perplexity ?? NaN)]) },
+      { kind: 'code', text: commands, caption: 'Reproduce' },
+    ],
+  };
+}
+
+/** CoBo next to FedAvg and Local: W against the true clusters, per-client metrics. */
+export function collabSection(result: ComparisonResult, commands: string): Section {
+  const { summary, runs } = result;
+  const labels = summary.client_names;
+  const cobo = runs.find((r) => r.strategy === 'cobo');
+  const last = cobo?.collaboration.at(-1);
+  const blocks: Block[] = [
+    { kind: 'text', text: `${labels.length} clients, each a small language model trained on one language's UDHR text; the true clusters are ` +
+      `language families. CoBo learns the collaboration weights W from gradient agreement; Local trains alone, FedAvg averages everyone. ` +
+      `Metric: ${summary.metric} on each client's held-out text (lower is better).` },
+    { kind: 'chart', option: heatmap('True clusters (same family = 1)', clusterMatrix(summary.clusters), labels), height: 380 },
+  ];
+  if (last) blocks.push({ kind: 'chart', option: heatmap(`CoBo's W after ${last.round} rounds`, last.W, labels, { max: Math.max(1e-9, ...last.W.flat()) }), height: 380 });
+  if (summary.w_recovery.length) blocks.push({ kind: 'chart', option: lineChart('AUC of W against the true clusters', [{ name: 'cobo', points: summary.w_recovery }], { x: 'round', y: 'ROC AUC' }), height: 280 });
+  blocks.push(
+    { kind: 'chart', option: lineChart(`Mean ${summary.metric} per strategy`, runs.map((r) => ({
+      name: r.strategy, points: r.evals.map((e) => [e.round, mean(e.metric)] as [number, number]) })), { x: 'round', y: summary.metric }) },
+    { kind: 'table', columns: ['strategy', `mean ${summary.metric}`, ...labels],
+      rows: Object.entries(summary.strategies).map(([name, s]) => [name, s!.mean, ...s!.clients.map((c) => c)]) },
+    { kind: 'code', text: commands, caption: 'Reproduce' },
+  );
+  return { id: 'collaboration', title: 'Collaborative learning: CoBo', blocks };
 }

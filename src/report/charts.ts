@@ -34,17 +34,21 @@ export interface Series {
   values: (number | null)[];
 }
 
-/** Grouped bars over categories (e.g. memorization by repetition count, one bar per model). */
+/** Bars over categories, grouped (e.g. memorization by repetition count, one bar per model) or
+ * stacked (e.g. removals per step, one segment per reason). Long category lists are rotated. */
 export function barChart(title: string, categories: readonly string[], series: readonly Series[],
-  axes: { x?: string; y?: string; yMax?: number } = {}): EChartsOption {
+  axes: { x?: string; y?: string; yMax?: number; stack?: boolean } = {}): EChartsOption {
+  const rotate = categories.length > 8 || categories.some((c) => c.length > 14);
+  const legendRows = Math.ceil(series.reduce((n, s) => n + s.name.length + 6, 0) / 140);
   return {
     title: { text: title, left: 'center' },
-    legend: { top: 28 },
-    grid: { top: 70, left: 60, right: 20, bottom: 50 },
+    legend: { top: 28, type: legendRows > 3 ? 'scroll' : 'plain' },
+    grid: { top: 60 + 22 * Math.min(legendRows, 3), left: 60, right: 20, bottom: rotate ? 110 : 50 },
     tooltip: { trigger: 'axis' },
-    xAxis: { type: 'category', data: [...categories], name: axes.x, nameLocation: 'middle', nameGap: 30 },
+    xAxis: { type: 'category', data: [...categories], name: rotate ? undefined : axes.x, nameLocation: 'middle', nameGap: 30,
+      axisLabel: { interval: 0, rotate: rotate ? 35 : 0 } },
     yAxis: { type: 'value', name: axes.y, max: axes.yMax },
-    series: series.map((s) => ({ type: 'bar', name: s.name, data: s.values })),
+    series: series.map((s) => ({ type: 'bar', name: s.name, data: s.values, ...(axes.stack ? { stack: 'total' } : {}) })),
   };
 }
 
