@@ -18,6 +18,7 @@ import { z } from 'zod';
 import type { Apertus } from '../model/index.js';
 import type { TextTokenizer } from '../tokenizer/types.js';
 import { UserError } from '../util/errors.js';
+import { parseJsonLines } from '../util/jsonl.js';
 import { tokenLogProbs } from './loglikelihood.js';
 
 export const TaskItemSchema = z
@@ -38,22 +39,8 @@ export interface TaskItem {
 }
 
 export function parseTask(text: string, file: string): TaskItem[] {
-  const items: TaskItem[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      throw new UserError(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
-    }
-    const result = TaskItemSchema.safeParse(value);
-    if (!result.success) {
-      const issue = result.error.issues[0]!;
-      throw new UserError(`${file}:${i + 1}: ${issue.path.map(String).join('.') || 'item'}: ${issue.message.replace(/^Invalid input: /, '')}`);
-    }
-    items.push({ context: result.data.context ?? result.data.query!, choices: result.data.choices, gold: result.data.gold });
-  });
+  const items = parseJsonLines(text, file, TaskItemSchema, 'item')
+    .map(({ value }) => ({ context: value.context ?? value.query!, choices: value.choices, gold: value.gold }));
   if (items.length === 0) throw new UserError(`${file}: no items`);
   return items;
 }

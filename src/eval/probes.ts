@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { TextTokenizer } from '../tokenizer/types.js';
 import { UserError } from '../util/errors.js';
+import { parseJsonLines } from '../util/jsonl.js';
 import { writeFileAtomic } from '../util/fs.js';
 
 export const ProbeSchema = z
@@ -43,23 +44,11 @@ export interface Probe {
 export function parseProbes(text: string, file: string): ProbeInput[] {
   const probes: ProbeInput[] = [];
   const seen = new Set<string>();
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      throw new UserError(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
-    }
-    const result = ProbeSchema.safeParse(value);
-    if (!result.success) {
-      const issue = result.error.issues[0]!;
-      throw new UserError(`${file}:${i + 1}: ${issue.path.map(String).join('.') || 'probe'}: ${issue.message.replace(/^Invalid input: /, '')}`);
-    }
-    if (seen.has(result.data.id)) throw new UserError(`${file}:${i + 1}: a second probe with id ${result.data.id}`);
-    seen.add(result.data.id);
-    probes.push(result.data);
-  });
+  for (const { line, value } of parseJsonLines(text, file, ProbeSchema, 'probe')) {
+    if (seen.has(value.id)) throw new UserError(`${file}:${line}: a second probe with id ${value.id}`);
+    seen.add(value.id);
+    probes.push(value);
+  }
   if (probes.length === 0) throw new UserError(`${file}: no probes`);
   return probes;
 }

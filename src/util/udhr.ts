@@ -65,13 +65,4 @@ export async function paragraphs(code: string): Promise<string[]> {
 }
 
 /** A deterministic pseudo-random generator (mulberry32) for reproducible samples. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { uniform as mulberry32 } from './random.js';
