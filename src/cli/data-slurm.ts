@@ -12,15 +12,8 @@ import { UserError } from '../util/errors.js';
 import { positiveInt } from './options.js';
 import { formatTable } from './table.js';
 
-export interface SlurmRunFlags {
-  tasks?: number;
-  partition?: string;
-  time?: string;
-  cpusPerTask?: number;
-  memPerCpu?: string;
-  dryRun?: boolean;
-  overwrite?: boolean;
-}
+/** The command-line flags are the executor's options, under the same names. */
+export type SlurmRunFlags = SlurmOptions;
 
 /** The `data run` options of the Slurm executor. */
 export function addSlurmRunOptions(command: Command): Command {
