@@ -82,17 +82,6 @@ test('data run killed with SIGKILL midway, then --resume, gives the output of an
   assert.deepEqual(leftovers, []);
 });
 
-test('demo runs on the shipped sample and says where the results are', async () => {
-  const out = join(await tempDir('cli-demo'), 'demo');
-  const { code, stdout, stderr } = apertus(['demo', '--out', out, '--no-progress']);
-  assert.equal(code, 0, stderr);
-  assert.match(stdout, /clean corpus/);
-  const stats = await readJson<{ complete: boolean; steps: { name: string; removed: Record<string, number> }[] }>(join(out, 'corpus', 'stats.json'));
-  assert.equal(stats.complete, true);
-  assert.ok(stats.steps.find((s) => s.name === 'robots')!.removed.robots_disallowed! > 0);
-  assert.ok(existsSync(join(out, 'corpus', 'manifest.json')));
-});
-
 test('data run writes Parquet when asked, and Ctrl-C stops cleanly and resumes', async () => {
   const dir = await tempDir('cli-sigint');
   const corpus = await makeCorpus(dir, 6, 4000);

@@ -24,6 +24,9 @@ test('apertus demo --quick runs the whole flow and writes a report whose every s
     'collab/results.json', 'hf/goldfish/model.safetensors', 'hf/goldfish/config.json', 'hf/goldfish/tokenizer.json']) {
     assert.ok(existsSync(join(out, file)), file);
   }
+  const stats = JSON.parse(readFileSync(join(out, 'corpus', 'stats.json'), 'utf8')) as { complete: boolean; steps: { name: string; removed: Record<string, number> }[] };
+  assert.equal(stats.complete, true);
+  assert.ok(stats.steps.find((s) => s.name === 'robots')!.removed.robots_disallowed! > 0, 'robots opt-outs removed documents');
   const html = readFileSync(report, 'utf8');
   const sections = [...html.matchAll(/<section id="([^"]+)"><h2>[^<]*<\/h2>\n([\s\S]*?)<\/section>/g)];
   assert.deepEqual(sections.map((m) => m[1]), ['data', 'training', 'memorization', 'collaboration', 'export']);
