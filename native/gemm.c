@@ -2,8 +2,9 @@
 //   A is stored [M,K], or [K,M] when transA; B is [K,N], or [N,K] when transB.
 // Threads: OpenBLAS runs on one thread and the product is split over the addon's pool, by rows of
 // C when M is the larger side, else by columns; each part is an independent cblas_sgemm on
-// offset pointers with the full leading dimensions. (OpenBLAS's own pool measured the same on
-// large products and slower on the model's small ones: BENCHMARKS.md, matmul.)
+// offset pointers with the full leading dimensions. (OpenBLAS's own pool measured within 3% of
+// this on the model's shapes, BENCHMARKS.md; one pool keeps the C loops and the products from
+// competing for the cores.)
 #include <cblas.h>
 
 #include "args.h"
