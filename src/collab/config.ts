@@ -20,6 +20,10 @@ const ClassificationSchema = z.strictObject({
   features: positiveInt.default(256),
   train_fraction: z.number().positive().max(1).default(0.06),
   cluster_sizes: z.array(positiveInt).optional(),
+  /** characters per text segment (one example) */
+  segment_chars: positiveInt.default(80),
+  /** standardize every feature with the training pool's mean and standard deviation */
+  standardize: z.boolean().default(false),
   hidden: positiveInt.default(64),
   batch: positiveInt.default(32),
 });
@@ -105,7 +109,7 @@ export function settingOptions(c: CollabConfig): ClassificationOptions | Languag
       seqLen: s.seq_len, batch: s.batch, hidden: s.hidden, layers: s.layers, seed: c.seed };
   }
   return { kind: s.kind, clients: s.clients, clusters: s.clusters, classes: s.classes, features: s.features,
-    trainFraction: s.train_fraction, clusterSizes: s.cluster_sizes, hidden: s.hidden, batch: s.batch, seed: c.seed };
+    trainFraction: s.train_fraction, clusterSizes: s.cluster_sizes, segmentChars: s.segment_chars, standardize: s.standardize, hidden: s.hidden, batch: s.batch, seed: c.seed };
 }
 
 export function strategyOptions(c: CollabConfig): StrategyOptions {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseCollabConfig, runComparison } from '../../src/collab/index.js';
+import { languageCorpus } from '../../src/collab/data/settings.js';
 import { runCoboExperiment } from '../../src/experiments/cobo.js';
 
 const CONFIG = `
@@ -54,4 +55,19 @@ test('experiment cobo --preset test writes results.json in the documented shape'
   } finally {
     await rm(out, { recursive: true, force: true });
   }
+});
+
+test('standardized features: every feature has mean 0 and variance 1 over the training pool', () => {
+  const corpus = languageCorpus(6, 16, 3, 30, true);
+  const F = corpus.F;
+  for (let f = 0; f < F; f++) {
+    let n = 0, sum = 0, sq = 0;
+    for (const rows of corpus.train) for (let o = f; o < rows.length; o += F) { n++; sum += rows[o]; sq += rows[o] * rows[o]; }
+    assert.ok(Math.abs(sum / n) < 1e-4, `feature ${f} mean ${sum / n}`);
+    assert.ok(Math.abs(sq / n - 1) < 1e-3, `feature ${f} variance ${sq / n}`);
+  }
+  // Shorter segments: more examples from the same text; the raw features are all non-negative.
+  const long = languageCorpus(6, 16, 3);
+  assert.ok(corpus.train[0].length > 1.5 * long.train[0].length);
+  assert.ok(long.train.every((rows) => rows.every((v) => v >= 0)));
 });

@@ -49,6 +49,16 @@ export interface ClassificationOptions {
   seed: number;
   /** cluster sizes (cross-device); default: as equal as possible */
   clusterSizes?: number[];
+  /** characters per segment (default 80) */
+  segmentChars?: number;
+  /**
+   * subtract each feature's mean and divide by its standard deviation over the whole training pool
+   * (fixed constants, as torchvision's Normalize with CIFAR-100's channel means in the authors'
+   * code). Without it every feature is a positive log count: the inputs share one large mean
+   * direction, the first layer's curvature along it is the same for every language, and gradients
+   * of unrelated clients taken at a common point agree along it (default false)
+   */
+  standardize?: boolean;
 }
 
 export interface LanguageOptions {
@@ -74,22 +84,47 @@ interface Corpus {
 
 const corpusCache = new Map<string, Corpus>();
 
-/** Segments of `classes` UDHR languages as features; a quarter of each held out for testing. */
-export function languageCorpus(classes: number, F: number, seed: number): Corpus {
-  const key = `${classes}/${F}/${seed}`;
+/**
+ * Segments of `classes` UDHR languages as features; a quarter of each held out for testing.
+ * `standardize`: per-feature mean and standard deviation of all training rows, applied to every row.
+ */
+export function languageCorpus(classes: number, F: number, seed: number, chars = 80, standardize = false): Corpus {
+  const key = `${classes}/${F}/${seed}/${chars}/${standardize}`;
   const cached = corpusCache.get(key);
   if (cached) return cached;
   const corpus: Corpus = { train: [], test: [], F };
   udhrLanguages(classes).forEach((code, c) => {
-    const segs = shuffle(segments(udhrParagraphs(code), 80), uniform(mixSeed(seed, 17, c)));
+    // The shuffle's seed keeps the 80-character default's segments as they were.
+    const segs = shuffle(segments(udhrParagraphs(code), chars), uniform(mixSeed(seed, 17, c)));
     const rows = new Float32Array(segs.length * F);
     segs.forEach((s, k) => ngramFeatures(s, rows.subarray(k * F, (k + 1) * F)));
     const nTest = Math.floor(segs.length / 4);
     corpus.test.push(rows.slice(0, nTest * F));
     corpus.train.push(rows.slice(nTest * F));
   });
+  if (standardize) standardizeCorpus(corpus);
   corpusCache.set(key, corpus);
   return corpus;
+}
+
+function standardizeCorpus(corpus: Corpus): void {
+  const F = corpus.F;
+  const sum = new Float64Array(F), sq = new Float64Array(F);
+  let n = 0;
+  for (const rows of corpus.train) {
+    for (let o = 0; o < rows.length; o += F) {
+      for (let f = 0; f < F; f++) {
+        sum[f] += rows[o + f];
+        sq[f] += rows[o + f] * rows[o + f];
+      }
+      n++;
+    }
+  }
+  const mu = Array.from(sum, (s) => s / n);
+  const inv = Array.from(sq, (q, f) => 1 / Math.sqrt(Math.max(q / n - mu[f] * mu[f], 1e-8)));
+  for (const rows of [...corpus.train, ...corpus.test]) {
+    for (let o = 0; o < rows.length; o += F) for (let f = 0; f < F; f++) rows[o + f] = (rows[o + f] - mu[f]) * inv[f];
+  }
 }
 
 function labelled(parts: { rows: Float32Array; label: number }[], F: number): LabelledSet {
@@ -111,7 +146,7 @@ function sizesOf(o: ClassificationOptions): number[] {
 }
 
 export function classificationSetting(o: ClassificationOptions): Setting {
-  const corpus = languageCorpus(o.classes, o.features, o.seed);
+  const corpus = languageCorpus(o.classes, o.features, o.seed, o.segmentChars, o.standardize);
   const F = o.features, K = o.classes;
   const sizes = sizesOf(o);
   if (sizes.reduce((a, b) => a + b, 0) !== o.clients) throw new Error(`cluster sizes ${sizes.join(', ')} do not add up to ${o.clients} clients`);
