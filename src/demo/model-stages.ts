@@ -38,7 +38,7 @@ export interface ModelStageSizes {
 }
 
 export const DEMO_SIZES: Record<'full' | 'quick', ModelStageSizes> = {
-  full: { probeLanguages: ['eng', 'deu_1996', 'fra', 'spa'], probesPerBucket: 8, buckets: [0, 1, 4, 16, 64], steps: 600, coboRounds: 40, memorizationPrefixes: [16, 32] },
+  full: { probeLanguages: ['eng', 'deu_1996', 'fra', 'spa'], probesPerBucket: 8, buckets: [0, 1, 4, 16, 64], steps: 600, coboRounds: 200, memorizationPrefixes: [16, 32] },
   quick: { probeLanguages: ['eng', 'fra'], probesPerBucket: 2, buckets: [0, 4, 16], steps: 40, coboRounds: 4, memorizationPrefixes: [16] },
 };
 
