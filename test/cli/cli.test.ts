@@ -17,7 +17,10 @@ function apertus(args: string[], input?: string) {
 test('every command and subcommand has --help', () => {
   for (const args of [[], ['demo'], ['lid'], ['data'], ['data', 'run'], ['data', 'calibrate'], ['data', 'steps'], ['data', 'validate'], ['robots'], ['robots', 'fetch'], ['robots', 'check'], ['pii'], ['pii', 'redact'],
     ['data', 'status'], ['data', 'tokenize'], ['data', 'shard-info'], ['tokenizer'], ['tokenizer', 'train'], ['tokenizer', 'encode'],
-    ['tokenizer', 'decode'], ['tokenizer', 'info'], ['train'], ['generate'], ['export'], ['export', 'hf']]) {
+    ['tokenizer', 'decode'], ['tokenizer', 'info'], ['train'], ['generate'], ['export'], ['export', 'hf'], ['data', 'inject-probes'],
+    ['eval'], ['eval', 'memorization'], ['eval', 'ppl'], ['eval', 'mc'], ['eval', 'make-task'], ['eval', 'make-probes'],
+    ['experiment'], ['experiment', 'goldfish'], ['experiment', 'cobo'], ['collab'], ['collab', 'simulate'], ['collab', 'serve'],
+    ['collab', 'join'], ['collab', 'partition']]) {
     const { code, stdout } = apertus([...args, '--help']);
     assert.equal(code, 0, `apertus ${args.join(' ')} --help`);
     assert.match(stdout, /Usage: apertus/);
