@@ -9,17 +9,21 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+// The one argument of a thread-count setter: an integer >= 1 (false after throwing otherwise).
+static bool thread_count(napi_env env, napi_callback_info info, const char *name, int *out) {
+  Args a;
+  int64_t n;
+  if (!args_read(env, info, name, 1, &a) || !arg_size(&a, 0, "n", &n)) return false;
+  if (n < 1) return args_fail(&a, "n must be at least 1, got %lld", (long long)n);
+  *out = (int)n;
+  return true;
+}
+
 // setThreads(n): the addon pool's thread count (the caller included) for the following calls.
 // Every kernel, sgemm included, splits over it; OpenBLAS stays on one thread (see gemm.c).
 static napi_value set_threads(napi_env env, napi_callback_info info) {
-  Args a;
-  int64_t n;
-  if (!args_read(env, info, "setThreads", 1, &a) || !arg_size(&a, 0, "n", &n)) return NULL;
-  if (n < 1) {
-    args_fail(&a, "n must be at least 1, got %lld", (long long)n);
-    return NULL;
-  }
-  parallel_set_threads((int)n);
+  int n = 1;
+  if (thread_count(env, info, "setThreads", &n)) parallel_set_threads(n);
   return NULL;
 }
 
@@ -32,14 +36,8 @@ static napi_value get_threads(napi_env env, napi_callback_info info) {
 // setBlasThreads(n): OpenBLAS's own pool, for measuring it against the addon's split
 // (bench/matmul.ts); with n > 1 sgemm hands whole products to OpenBLAS instead of splitting them.
 static napi_value set_blas_threads(napi_env env, napi_callback_info info) {
-  Args a;
-  int64_t n;
-  if (!args_read(env, info, "setBlasThreads", 1, &a) || !arg_size(&a, 0, "n", &n)) return NULL;
-  if (n < 1) {
-    args_fail(&a, "n must be at least 1, got %lld", (long long)n);
-    return NULL;
-  }
-  openblas_set_num_threads((int)n);
+  int n = 1;
+  if (thread_count(env, info, "setBlasThreads", &n)) openblas_set_num_threads(n);
   return NULL;
 }
 

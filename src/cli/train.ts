@@ -5,9 +5,8 @@
  * checkpoint folder or a Hugging Face model folder.
  */
 import { Option, type Command } from 'commander';
-import { copyFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { saveHf, writeTokenizerConfig } from '../hf/index.js';
+import { saveHf, specialTokenStrings } from '../hf/index.js';
 import { formatBytes, generate, parameterCount, trainingMemory } from '../model/index.js';
 import { loadTokenizer } from '../tokenizer/index.js';
 import { loadTrainConfig, resolveModelConfig } from '../train/train-config.js';
@@ -106,16 +105,11 @@ interface ExportFlags {
 
 async function exportCommand(flags: ExportFlags): Promise<void> {
   const { model, tokenizer, folder } = await loadModelAndTokenizer({ model: flags.checkpoint, tokenizer: flags.tokenizer }, false);
-  const files = await saveHf(model, flags.out, { dtype: flags.dtype });
-  if (tokenizer) {
-    await copyFile(flags.tokenizer ?? join(folder, 'tokenizer.json'), join(flags.out, 'tokenizer.json'));
-    const token = (id: number) => tokenizer.idToToken(id);
-    const c = model.config;
-    files.push(join(flags.out, 'tokenizer.json'),
-      await writeTokenizerConfig(flags.out, c, { bos: token(c.bosId), eos: token(c.eosId), pad: token(c.padId) }));
-  } else {
-    process.stderr.write('warning: no tokenizer.json in the checkpoint and no --tokenizer: the export has weights and config only\n');
-  }
+  if (!tokenizer) process.stderr.write('warning: no tokenizer.json in the checkpoint and no --tokenizer: the export has weights and config only\n');
+  const files = await saveHf(model, flags.out, {
+    dtype: flags.dtype,
+    ...(tokenizer ? { tokenizerJson: flags.tokenizer ?? join(folder, 'tokenizer.json'), specialTokens: specialTokenStrings(model.config, tokenizer) } : {}),
+  });
   process.stdout.write(`${resolve(flags.out)}: ${files.length} files (${flags.dtype}); load it with\n` +
     `  AutoModelForCausalLM.from_pretrained("${resolve(flags.out)}")\n`);
 }

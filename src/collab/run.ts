@@ -8,7 +8,7 @@ import { clusterRecoveryAuc, mean } from './metrics.js';
 import { LocalPool, runStrategy, type ClientPool, type RunOptions, type RunResult } from './simulate.js';
 import { createStrategy, type Strategy, type StrategyName } from './strategies/index.js';
 import { createTemplate, type ModelTemplate } from './tasks/index.js';
-import { setComputeThreads } from './threads.js';
+import { computeThreads, setComputeThreads } from './threads.js';
 
 export interface StrategySummary {
   mean: number;
@@ -56,17 +56,23 @@ export async function runComparison(config: CollabConfig, hooks: {
   pool?: (template: ModelTemplate, setting: Setting) => ClientPool;
 } = {}): Promise<ComparisonResult> {
   const setting = buildSetting(settingOptions(config));
+  // the simulation picks its own thread count and gives the caller's back when it ends
+  const previous = computeThreads();
   setComputeThreads(config.threads ?? (setting.model.kind === 'mlp' ? 1 : 2));
-  const template = createTemplate(setting.model);
-  const pool = hooks.pool?.(template, setting) ?? new LocalPool(template, setting.clients.map((c) => c.data));
-  const clusters = setting.clients.map((c) => c.cluster);
-  const runs: RunResult[] = [];
-  for (const name of config.strategies) {
-    hooks.onStrategy?.(name);
-    const strategy = strategyFor(config, name, template, clusters);
-    runs.push(await runStrategy(strategy, pool, runOptions(config, { onRound: hooks.onRound, onEval: hooks.onEval, signal: hooks.signal })));
+  try {
+    const template = createTemplate(setting.model);
+    const pool = hooks.pool?.(template, setting) ?? new LocalPool(template, setting.clients.map((c) => c.data));
+    const clusters = setting.clients.map((c) => c.cluster);
+    const runs: RunResult[] = [];
+    for (const name of config.strategies) {
+      hooks.onStrategy?.(name);
+      const strategy = strategyFor(config, name, template, clusters);
+      runs.push(await runStrategy(strategy, pool, runOptions(config, { onRound: hooks.onRound, onEval: hooks.onEval, signal: hooks.signal })));
+    }
+    return { setting, runs, summary: summarise(setting, runs) };
+  } finally {
+    if (previous !== undefined) setComputeThreads(previous);
   }
-  return { setting, runs, summary: summarise(setting, runs) };
 }
 
 export function summarise(setting: Setting, runs: readonly RunResult[]): SettingSummary {

@@ -8,3 +8,8 @@ import { loadNative } from '../tensor/index.js';
 export function setComputeThreads(n: number): void {
   loadNative()?.setThreads(n);
 }
+
+/** The current count (undefined without the native kernels). */
+export function computeThreads(): number | undefined {
+  return loadNative()?.getThreads();
+}

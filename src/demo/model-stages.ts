@@ -19,9 +19,8 @@ import { evaluatePerplexity, tokenByteLengths, type PerplexityReport } from '../
 import { readProbes, resolveProbes } from '../eval/probes.js';
 import { shardDocuments } from '../eval/shard-languages.js';
 import { udhrProbeTexts } from '../eval/udhr.js';
-import { saveHf, writeTokenizerConfig } from '../hf/index.js';
+import { saveHf, specialTokenStrings } from '../hf/index.js';
 import type { Apertus } from '../model/index.js';
-import { loadNative } from '../tensor/index.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import { parseTrainConfig, resolveModelConfig } from '../train/train-config.js';
 import { train, type StepMetrics } from '../train/trainer.js';
@@ -110,22 +109,14 @@ export async function coboStage(out: string, sizes: ModelStageSizes): Promise<Co
   config.eval_every = Math.max(1, Math.round(sizes.coboRounds / 8));
   config.w_every = Math.max(1, Math.round(sizes.coboRounds / 8));
   config.strategies = ['local', 'fedavg', 'cobo'] satisfies StrategyName[];
-  const threads = loadNative()?.getThreads();
-  try {
-    const result = await runComparison(config);
-    await writeFileAtomic(join(out, 'collab', 'results.json'), `${JSON.stringify({ config, summary: result.summary }, null, 1)}\n`);
-    return result;
-  } finally {
-    if (threads) loadNative()?.setThreads(threads); // the simulation picks its own thread count
-  }
+  const result = await runComparison(config);
+  await writeFileAtomic(join(out, 'collab', 'results.json'), `${JSON.stringify({ config, summary: result.summary }, null, 1)}\n`);
+  return result;
 }
 
 /** The Goldfish model as a Hugging Face folder, with the demo's tokenizer. */
 export async function exportStage(out: string, model: Apertus, tokenizerFile: string, tokenizer: Tokenizer): Promise<string> {
   const dir = join(out, 'hf', 'goldfish');
-  await saveHf(model, dir, { dtype: 'float32', tokenizerJson: tokenizerFile });
-  const token = (id: number) => tokenizer.idToToken(id);
-  const c = model.config;
-  await writeTokenizerConfig(dir, c, { bos: token(c.bosId), eos: token(c.eosId), pad: token(c.padId) });
+  await saveHf(model, dir, { dtype: 'float32', tokenizerJson: tokenizerFile, specialTokens: specialTokenStrings(model.config, tokenizer) });
   return dir;
 }

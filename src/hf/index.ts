@@ -14,5 +14,5 @@ export {
 export type { LoadOptions, SaveHfOptions } from './model-io.js';
 export { entryBytes, SafetensorsReader, writeSafetensors } from './safetensors.js';
 export type { TensorEntry, TensorInfo } from './safetensors.js';
-export { writeTokenizerConfig } from './tokenizer-config.js';
+export { specialTokenStrings, writeTokenizerConfig } from './tokenizer-config.js';
 export type { SpecialTokenStrings } from './tokenizer-config.js';

@@ -5,6 +5,7 @@
  * copy; xIELU's fixed `beta` and `eps` are written per layer as 0-dim tensors (R9: without them
  * transformers loads uninitialised memory) and checked on load.
  */
+import { writeTokenizerConfig, type SpecialTokenStrings } from './tokenizer-config.js';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ export interface SaveHfOptions {
   dtype?: 'float32' | 'bfloat16';
   /** a tokenizer.json to copy next to the weights */
   tokenizerJson?: string;
+  /** with tokenizerJson: its BOS/EOS/PAD strings, for tokenizer_config.json (AutoTokenizer) */
+  specialTokens?: SpecialTokenStrings;
   /** shard the weights above this many bytes per file (default: one file) */
   maxShardBytes?: number;
   /** sampling defaults for generation_config.json */
@@ -57,6 +60,10 @@ export async function saveHf(model: Apertus, dir: string, options: SaveHfOptions
   if (options.tokenizerJson !== undefined) {
     await copyFile(options.tokenizerJson, join(dir, 'tokenizer.json'));
     files.push('tokenizer.json');
+    if (options.specialTokens) {
+      await writeTokenizerConfig(dir, model.config, options.specialTokens);
+      files.push('tokenizer_config.json', 'special_tokens_map.json');
+    }
   }
   return files;
 }

@@ -15,6 +15,11 @@ export interface SpecialTokenStrings {
   unk?: string;
 }
 
+/** The strings of a model's BOS, EOS and PAD ids in its tokenizer. */
+export function specialTokenStrings(config: ModelConfig, tokenizer: { idToToken(id: number): string | undefined }): SpecialTokenStrings {
+  return { bos: tokenizer.idToToken(config.bosId), eos: tokenizer.idToToken(config.eosId), pad: tokenizer.idToToken(config.padId) };
+}
+
 /** Writes both files into `dir`; returns the path of tokenizer_config.json. */
 export async function writeTokenizerConfig(dir: string, config: ModelConfig, tokens: SpecialTokenStrings): Promise<string> {
   const map = Object.fromEntries(Object.entries({

@@ -144,12 +144,13 @@ export class AdEMAMix extends Optimizer {
 /**
  * Scales all gradients so their global L2 norm is at most maxNorm (R8: 0.1), as PyTorch's
  * clip_grad_norm_ (factor maxNorm / (norm + 1e-6)). Returns the norm before clipping, for logs.
+ * maxNorm <= 0 only measures; a NaN/Inf norm is returned as it is and nothing is scaled.
  */
 export function clipGradNorm(params: readonly Tensor[], maxNorm: number): number {
   let squares = 0;
   for (const p of params) if (p.grad) squares += backendFor(p.grad).sumSquares(p.size, p.grad);
   const norm = Math.sqrt(squares);
-  if (norm > maxNorm) {
+  if (maxNorm > 0 && Number.isFinite(norm) && norm > maxNorm) {
     const factor = maxNorm / (norm + 1e-6);
     for (const p of params) if (p.grad) backendFor(p.grad).scale(p.size, factor, p.grad, p.grad);
   }

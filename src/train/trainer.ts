@@ -17,7 +17,7 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Apertus, type ModelConfig } from '../model/index.js';
 import {
-  AdamW, AdEMAMix, backendFor, backward, noGrad, scale, step as tapeStep, type Tensor,
+  AdamW, AdEMAMix, backward, clipGradNorm, noGrad, scale, step as tapeStep, type Tensor,
 } from '../tensor/index.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { UserError } from '../util/errors.js';
@@ -89,25 +89,15 @@ function makeOptimizer(model: Apertus, config: TrainConfig): Optimizer {
   });
 }
 
-/** Global L2 norm of the gradients, and clipping to `max` (0: none). NaN/Inf norms are returned as
- * they are and nothing is scaled. */
-function clipGradients(params: readonly Tensor[], max: number): number {
-  let squares = 0;
-  for (const p of params) if (p.grad) squares += backendFor(p.grad).sumSquares(p.size, p.grad);
-  const norm = Math.sqrt(squares);
-  if (max > 0 && Number.isFinite(norm) && norm > max) {
-    const factor = max / (norm + 1e-6);
-    for (const p of params) if (p.grad) backendFor(p.grad).scale(p.size, factor, p.grad, p.grad);
-  }
-  return norm;
+/** The model's masked loss on one batch (documents, positions and the loss mask from the loader). */
+function batchLoss(model: Apertus, batch: Batch): Tensor {
+  return model.loss(batch.inputs, batch.targets, { batchSize: batch.B, docIds: batch.docIds, positions: batch.positions, lossMask: batch.lossMask });
 }
 
 /** Forward + backward of one micro-batch; gradients accumulate, scaled by `weight`. */
 function microStep(model: Apertus, batch: Batch, weight: number): number {
   return tapeStep(() => {
-    const loss = model.loss(batch.inputs, batch.targets, {
-      batchSize: batch.B, docIds: batch.docIds, positions: batch.positions, lossMask: batch.lossMask,
-    });
+    const loss = batchLoss(model, batch);
     backward(weight === 1 ? loss : scale(loss, weight));
     return loss.item();
   });
@@ -123,9 +113,7 @@ export function evaluate(model: Apertus, data: TrainingData, maxBatches: number)
       if (maxBatches > 0 && seen++ >= maxBatches) break;
       const weight = batch.lossTokens;
       if (weight === 0) continue;
-      const loss = noGrad(() => tapeStep(() => model.loss(batch.inputs, batch.targets, {
-        batchSize: batch.B, docIds: batch.docIds, positions: batch.positions, lossMask: batch.lossMask,
-      }).item()));
+      const loss = noGrad(() => tapeStep(() => batchLoss(model, batch).item()));
       sum += loss * weight;
       count += weight;
     }
@@ -211,7 +199,7 @@ async function loop(config: TrainConfig, model: Apertus, optimizer: Optimizer, d
       dropped += batch.goldfishDropped;
       eligible += batch.goldfishEligible;
     }
-    const norm = clipGradients(params, config.optimizer.clip);
+    const norm = clipGradNorm(params, config.optimizer.clip);
     const bad = !Number.isFinite(loss) || !Number.isFinite(norm);
     if (bad) {
       state.skippedSteps++;
