@@ -3,13 +3,15 @@
  * experiment group by `attachCoboExperiment`): collaborative learning with CoBo and baselines.
  */
 import { Option, type Command } from 'commander';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   buildSetting, joinCoordinator, loadCollabConfig, readClientData, runComparison, serveCollab, settingOptions,
   setComputeThreads, writeClientData, type SettingSummary,
 } from '../collab/index.js';
 import { runCoboExperiment } from '../experiments/cobo.js';
+import { exists, writeFileAtomic } from '../util/fs.js';
 import { UserError } from '../util/errors.js';
 import { interruptSignal } from './interrupt.js';
 import { formatTable } from './table.js';
@@ -54,12 +56,12 @@ export function registerCollabCommands(program: Command): Command {
     });
 
   collab.command('serve')
-    .description('coordinate clients over HTTP (binary model updates, token authentication, round timeouts)')
+    .description('coordinate clients over HTTP or HTTPS (binary model updates, a token per client, validated messages, round timeouts)')
     .requiredOption('--config <file>', 'collab config with a server section')
     .option('--out <dir>', 'write results.json here')
     .action(async (flags: { config: string; out?: string }) => {
       const config = await loadCollabConfig(flags.config);
-      if (!config.server) throw new UserError(`${flags.config}: serve needs a server section (token, port ...)`);
+      if (!config.server) throw new UserError(`${flags.config}: serve needs a server section (port, tokens_file ...)`);
       const { signal, release } = interruptSignal();
       try {
         const result = await serveCollab(config, { signal, log: (l) => process.stderr.write(`${l}\n`), onListening: (url) => process.stderr.write(`listening on ${url}\n`) });
@@ -72,17 +74,37 @@ export function registerCollabCommands(program: Command): Command {
 
   collab.command('join')
     .description('take part as one client, computing on local data that never leaves this machine')
-    .requiredOption('--server <url>', 'coordinator URL, e.g. http://10.0.0.5:8765')
-    .requiredOption('--token <token>', 'the coordinator\'s token')
+    .requiredOption('--server <url>', 'coordinator URL, e.g. http://10.0.0.5:8765 or https://...')
+    .requiredOption('--token <token>', 'this client\'s own token (from `apertus collab tokens`)')
     .requiredOption('--data <file>', 'this client\'s data (written by `apertus collab partition`)')
-    .option('--name <name>', 'client slot name (default: the next free slot)')
+    .option('--name <name>', 'client slot name, checked against the token\'s slot')
+    .option('--ca <file>', 'PEM certificate to trust for an https coordinator (self-signed or private CA)')
     .addOption(new Option('--encoding <dtype>', 'encoding of the updates sent back').choices(['f32', 'f16', 'bf16']).default('f32'))
     .option('--threads <n>', 'compute threads', (v) => Number(v), 1)
-    .action(async (flags: { server: string; token: string; data: string; name?: string; encoding: 'f32' | 'f16' | 'bf16'; threads: number }) => {
+    .action(async (flags: { server: string; token: string; data: string; name?: string; ca?: string; encoding: 'f32' | 'f16' | 'bf16'; threads: number }) => {
       setComputeThreads(flags.threads);
       const data = await readClientData(flags.data);
-      const { jobs } = await joinCoordinator({ ...flags, data, log: (l) => process.stderr.write(`${l}\n`) });
+      const ca = flags.ca === undefined ? undefined : await readFile(flags.ca).catch((err: NodeJS.ErrnoException) => {
+        throw new UserError(`--ca ${flags.ca}: ${err.code ?? err.message}`);
+      });
+      const { jobs } = await joinCoordinator({ ...flags, ca, data, log: (l) => process.stderr.write(`${l}\n`) });
       process.stdout.write(`done: ${jobs} work batches\n`);
+    });
+
+  collab.command('tokens')
+    .description('write a new random token for every client of a config (a YAML file for server.tokens_file)')
+    .argument('<config>', 'collab config (YAML)')
+    .requiredOption('--out <file>', 'tokens file to write (readable by its owner only)')
+    .option('--force', 'replace an existing tokens file')
+    .action(async (file: string, flags: { out: string; force?: boolean }) => {
+      const config = await loadCollabConfig(file);
+      if (!flags.force && await exists(flags.out)) {
+        throw new UserError(`${flags.out} exists: pass --force to replace its tokens (clients holding the old ones can no longer join)`);
+      }
+      const setting = buildSetting(settingOptions(config));
+      const lines = setting.clients.map((c) => `${c.name}: ${randomBytes(24).toString('base64url')}`);
+      await writeFileAtomic(flags.out, `# apertus collab tokens for ${file}: give each client its own line's token\n${lines.join('\n')}\n`, { mode: 0o600 });
+      process.stdout.write(`wrote ${lines.length} tokens to ${flags.out}\n`);
     });
 
   collab.command('partition')

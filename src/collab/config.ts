@@ -73,14 +73,20 @@ export const CollabConfigSchema = z.strictObject({
     round: z.number().int().nonnegative(),
     join: z.array(z.number().int().nonnegative()).optional(),
     leave: z.array(z.number().int().nonnegative()).optional(),
+    /** given this round's work, results lost (a crash mid-round); away until a later join */
+    fail: z.array(z.number().int().nonnegative()).optional(),
   })).default([]),
   /** clients active from round 0 (default all) */
   initially_active: z.array(z.number().int().nonnegative()).optional(),
   server: z.strictObject({
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8765),
-    /** shared secret every client presents (Authorization: Bearer TOKEN) */
-    token: z.string().min(8),
+    /** each client's own token, by client name (Authorization: Bearer TOKEN); or tokens_file */
+    tokens: z.record(z.string(), z.string().min(16, 'a token needs at least 16 characters')).optional(),
+    /** a YAML file of `client-name: token` lines (written by `apertus collab tokens`), relative to the working directory */
+    tokens_file: z.string().optional(),
+    /** serve HTTPS with this PEM certificate chain and private key */
+    tls: z.strictObject({ cert: z.string(), key: z.string() }).optional(),
     /** seconds a client has to answer a round's work before it counts as dropped */
     round_timeout_s: z.number().positive().default(120),
     /** wait for this many clients before round 0 (default: all) */
@@ -89,10 +95,15 @@ export const CollabConfigSchema = z.strictObject({
     join_timeout_s: z.number().positive().default(600),
     /** 'f32' (exact) or 'f16' / 'bf16' (half the bytes, lossy) for models on the wire */
     encoding: z.enum(['f32', 'f16', 'bf16']).default('f32'),
+  }).refine((s) => (s.tokens === undefined) !== (s.tokens_file === undefined), {
+    message: 'give the clients\' tokens either inline (tokens) or in a file (tokens_file), one of the two',
   }).optional(),
 });
 
 export type CollabConfig = z.output<typeof CollabConfigSchema>;
+
+/** A tokens file: `client-name: token` per line (YAML). */
+export const TokensSchema = z.record(z.string(), z.string().min(16, 'a token needs at least 16 characters'));
 
 export async function loadCollabConfig(file: string): Promise<CollabConfig> {
   return loadConfig(file, CollabConfigSchema);

@@ -32,11 +32,16 @@ export class LocalPool implements ClientPool {
   }
 }
 
-/** Clients join or leave before a round. */
+/**
+ * Clients join or leave before a round, or fail during it: a failing client is given the round's
+ * work but its results are lost (as when a process dies mid-round and the coordinator times it
+ * out), and it stays away until a later event lets it join again.
+ */
 export interface MembershipEvent {
   round: number;
   join?: number[];
   leave?: number[];
+  fail?: number[];
 }
 
 export interface RunOptions {
@@ -49,7 +54,8 @@ export interface RunOptions {
   /** clients active from round 0 (default: all) */
   initiallyActive?: number[];
   membership?: MembershipEvent[];
-  onRound?: (round: number, info: { active: number; gradEvals: number }) => void;
+  /** after each round; the next round waits for a returned promise */
+  onRound?: (round: number, info: { active: number; gradEvals: number }) => void | Promise<void>;
   onEval?: (point: EvalPoint) => void;
   signal?: AbortSignal;
 }
@@ -83,6 +89,7 @@ export function activeClients(size: number, round: number, options: Pick<RunOpti
     if (e.round > round) break;
     for (const i of e.join ?? []) active.add(i);
     for (const i of e.leave ?? []) active.delete(i);
+    if (e.round < round) for (const i of e.fail ?? []) active.delete(i);
   }
   return [...active].sort((a, b) => a - b);
 }
@@ -102,6 +109,10 @@ export async function runStrategy(strategy: Strategy, pool: ClientPool, options:
       if (a.request.kind !== 'evaluate') a.request.seed = requestSeed(options.seed, round, k);
     });
     const results = await pool.run(round, plan);
+    const failing = new Set((options.membership ?? []).filter((e) => e.round === round).flatMap((e) => e.fail ?? []));
+    plan.forEach((a, k) => {
+      if (failing.has(a.client)) results[k] = null;
+    });
     strategy.aggregate(round, plan, results);
     let spent = 0;
     for (const r of results) {
@@ -111,7 +122,7 @@ export async function runStrategy(strategy: Strategy, pool: ClientPool, options:
     gradEvals += spent;
     clientRounds += active.length;
     result.rounds = round + 1;
-    options.onRound?.(round, { active: active.length, gradEvals: spent });
+    await options.onRound?.(round, { active: active.length, gradEvals: spent });
     if (strategy.collaboration && (round + 1) % options.wEvery === 0) {
       result.collaboration.push({ round: round + 1, W: strategy.collaboration() });
     }

@@ -12,12 +12,12 @@ export function temporaryPath(path: string): string {
   return `${path}.${process.pid}.tmp`;
 }
 
-/** Write a whole file atomically: temporary name, then rename. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+/** Write a whole file atomically: temporary name, then rename (`mode`: the new file's permissions). */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = temporaryPath(path);
   try {
-    await writeFile(tmp, data);
+    await writeFile(tmp, data, { mode: options.mode });
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });

@@ -1,5 +1,8 @@
 /** `apertus collab serve`: the coordinator running a config's strategies with remote clients. */
-import { settingOptions, type CollabConfig } from '../config.js';
+import { readFile } from 'node:fs/promises';
+import { loadConfig } from '../../util/config.js';
+import { UserError } from '../../util/errors.js';
+import { settingOptions, TokensSchema, type CollabConfig } from '../config.js';
 import { buildSetting } from '../data/settings.js';
 import { runOptions, strategyFor, summarise, type SettingSummary } from '../run.js';
 import { runStrategy, type RunOptions, type RunResult } from '../simulate.js';
@@ -14,15 +17,22 @@ export interface ServeHooks {
 }
 
 export async function serveCollab(config: CollabConfig, hooks: ServeHooks = {}): Promise<{ runs: RunResult[]; summary: SettingSummary }> {
-  if (!config.server) throw new Error('the config has no server section (host, port, token)');
+  if (!config.server) throw new UserError('the config has no server section (host, port, tokens ...)');
   const s = config.server;
+  const tokens = s.tokens ?? await loadConfig(s.tokens_file!, TokensSchema);
+  const tls = s.tls ? { cert: await readPem(s.tls.cert, 'certificate'), key: await readPem(s.tls.key, 'private key') } : undefined;
   const setting = buildSetting(settingOptions(config));
   const template = createTemplate(setting.model);
   const clusters = setting.clients.map((c) => c.cluster);
-  const coordinator = new Coordinator({
-    host: s.host, port: s.port, token: s.token, names: setting.clients.map((c) => c.name), model: setting.model,
-    roundTimeoutS: s.round_timeout_s, encoding: s.encoding, log: hooks.log,
-  });
+  let coordinator: Coordinator;
+  try {
+    coordinator = new Coordinator({
+      host: s.host, port: s.port, tokens, tls, names: setting.clients.map((c) => c.name), model: setting.model, dim: template.dim,
+      roundTimeoutS: s.round_timeout_s, encoding: s.encoding, log: hooks.log,
+    });
+  } catch (err) {
+    throw new UserError(`server tokens${s.tokens_file ? ` (${s.tokens_file})` : ''}: ${(err as Error).message}`);
+  }
   const url = await coordinator.listen();
   hooks.onListening?.(url);
   try {
@@ -38,5 +48,13 @@ export async function serveCollab(config: CollabConfig, hooks: ServeHooks = {}):
     return { runs, summary: summarise(setting, runs) };
   } finally {
     await coordinator.close();
+  }
+}
+
+async function readPem(file: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new UserError(`server.tls: cannot read the ${what} ${file} (${(err as NodeJS.ErrnoException).code ?? err})`);
   }
 }

@@ -45,26 +45,44 @@ export function encodeMessage(meta: Record<string, unknown>, arrays: readonly Ve
 }
 
 export function decodeMessage(buf: Buffer): { meta: Record<string, unknown>; arrays: Float32Array[] } {
-  if (buf.length < 8 || buf.readUInt32LE(0) !== MAGIC) throw new Error('wire: not an apertus collab message (bad magic)');
+  if (buf.length < 8 || buf.readUInt32LE(0) !== MAGIC) throw new WireError('not an apertus collab message (bad magic)');
   const h = buf.readUInt32LE(4);
-  if (8 + h > buf.length) throw new Error('wire: truncated header');
-  const meta = JSON.parse(buf.subarray(8, 8 + h).toString('utf8')) as Record<string, unknown> & { arrays?: ArrayInfo[] };
+  if (8 + h > buf.length) throw new WireError('truncated header');
+  let meta: Record<string, unknown> & { arrays?: unknown };
+  try {
+    meta = JSON.parse(buf.subarray(8, 8 + h).toString('utf8')) as typeof meta;
+  } catch {
+    throw new WireError('the header is not JSON');
+  }
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new WireError('the header is not a JSON object');
   const infos = meta.arrays ?? [];
+  if (!Array.isArray(infos)) throw new WireError('header.arrays is not a list');
   let o = align(8 + h);
-  const arrays = infos.map((info) => {
+  const arrays = infos.map((info: Partial<ArrayInfo>, k) => {
+    if (info?.dtype !== 'f32' && info?.dtype !== 'f16' && info?.dtype !== 'bf16') throw new WireError(`array ${k}: unknown dtype ${JSON.stringify(info?.dtype)}`);
+    if (!Number.isSafeInteger(info.length) || info.length! < 0) throw new WireError(`array ${k}: bad length ${JSON.stringify(info.length)}`);
+    const length = info.length!;
     const width = info.dtype === 'f32' ? 4 : 2;
-    if (o + info.length * width > buf.length) throw new Error('wire: truncated array');
-    const a = new Float32Array(info.length);
-    if (info.dtype === 'f32') for (let i = 0; i < a.length; i++) a[i] = buf.readFloatLE(o + 4 * i);
+    if (o + length * width > buf.length) throw new WireError(`array ${k}: truncated`);
+    const a = new Float32Array(length);
+    if (info.dtype === 'f32') for (let i = 0; i < length; i++) a[i] = buf.readFloatLE(o + 4 * i);
     else {
       const value = info.dtype === 'f16' ? fromF16 : fromBf16;
-      for (let i = 0; i < a.length; i++) a[i] = value(buf.readUInt16LE(o + 2 * i));
+      for (let i = 0; i < length; i++) a[i] = value(buf.readUInt16LE(o + 2 * i));
     }
-    o += align(info.length * width);
+    o += align(length * width);
     return a;
   });
+  if (o < buf.length) throw new WireError(`${buf.length - o} bytes after the last array`);
   delete meta.arrays;
   return { meta, arrays };
+}
+
+/** A message that does not decode or does not answer what was asked. */
+export class WireError extends Error {
+  constructor(message: string) {
+    super(`wire: ${message}`);
+  }
 }
 
 function align(n: number): number {
@@ -129,7 +147,7 @@ export function fromF16(h: number): number {
 }
 
 /** A batch of work for one client (one round's requests, or an evaluation). */
-export function encodeWork(job: number, requests: readonly WorkRequest[], dtype: WireDType = 'f32'): Buffer {
+export function encodeWork(job: number, round: number, requests: readonly WorkRequest[], dtype: WireDType = 'f32'): Buffer {
   const arrays: Vector[] = [];
   const slot = (v: Vector) => arrays.push(v) - 1;
   const items = requests.map((r) => {
@@ -144,30 +162,41 @@ export function encodeWork(job: number, requests: readonly WorkRequest[], dtype:
       };
     }
   });
-  return encodeMessage({ job, requests: items }, arrays, dtype);
+  return encodeMessage({ job, round, requests: items }, arrays, dtype);
 }
 
-export function decodeWork(buf: Buffer): { job: number; requests: WorkRequest[] } {
+/**
+ * Decodes a work batch; with `dim`, every model must have that many parameters. Throws WireError
+ * for anything that is not well-formed work.
+ */
+export function decodeWork(buf: Buffer, dim?: number): { job: number; round: number; requests: WorkRequest[] } {
   const { meta, arrays } = decodeMessage(buf);
-  const at = (k: number) => {
-    const a = arrays[k];
-    if (!a) throw new Error(`wire: work refers to array ${k}, the message has ${arrays.length}`);
+  const vector = (k: unknown, what: string) => {
+    const a = Number.isInteger(k) ? arrays[k as number] : undefined;
+    if (!a) throw new WireError(`${what} refers to array ${JSON.stringify(k)}, the message has ${arrays.length}`);
+    if (dim !== undefined && a.length !== dim) throw new WireError(`${what} has ${a.length} values, the model ${dim}`);
     return a;
   };
-  const requests = (meta.requests as Record<string, any>[]).map((r): WorkRequest => {
-    if (r.kind === 'grad') return { kind: 'grad', seed: r.seed, model: at(r.model) };
-    if (r.kind === 'evaluate') return { kind: 'evaluate', model: at(r.model) };
-    if (r.kind === 'train') {
+  const job = integer(meta.job, 'job');
+  const round = integer(meta.round, 'round');
+  if (!Array.isArray(meta.requests)) throw new WireError('work without a requests list');
+  const requests = (meta.requests as Record<string, unknown>[]).map((r, i): WorkRequest => {
+    const at = `request ${i}`;
+    if (r?.kind === 'grad') return { kind: 'grad', seed: integer(r.seed, `${at}.seed`), model: vector(r.model, `${at}.model`) };
+    if (r?.kind === 'evaluate') return { kind: 'evaluate', model: vector(r.model, `${at}.model`) };
+    if (r?.kind === 'train') {
+      const prox = r.prox as { center?: unknown; lambda?: unknown } | undefined;
+      if (r.candidates !== undefined && !Array.isArray(r.candidates)) throw new WireError(`${at}.candidates is not a list`);
       return {
-        kind: 'train', seed: r.seed, steps: r.steps, lr: r.lr,
-        model: r.model === undefined ? undefined : at(r.model),
-        candidates: r.candidates?.map(at),
-        prox: r.prox ? { center: at(r.prox.center), lambda: r.prox.lambda } : undefined,
+        kind: 'train', seed: integer(r.seed, `${at}.seed`), steps: integer(r.steps, `${at}.steps`), lr: finite(r.lr, `${at}.lr`),
+        model: r.model === undefined ? undefined : vector(r.model, `${at}.model`),
+        candidates: (r.candidates as unknown[] | undefined)?.map((c, k) => vector(c, `${at}.candidates[${k}]`)),
+        prox: prox ? { center: vector(prox.center, `${at}.prox.center`), lambda: finite(prox.lambda, `${at}.prox.lambda`) } : undefined,
       };
     }
-    throw new Error(`wire: unknown work kind ${String(r.kind)}`);
+    throw new WireError(`${at}: unknown work kind ${JSON.stringify(r?.kind)}`);
   });
-  return { job: meta.job as number, requests };
+  return { job, round, requests };
 }
 
 export function encodeResults(job: number, results: readonly WorkResult[], dtype: WireDType = 'f32'): Buffer {
@@ -180,12 +209,69 @@ export function encodeResults(job: number, results: readonly WorkResult[], dtype
   return encodeMessage({ job, results: items }, arrays, dtype);
 }
 
-export function decodeResults(buf: Buffer): { job: number; results: WorkResult[] } {
+/** The job a results message answers (to find what was asked before validating the rest). */
+export function resultsJob(buf: Buffer): number {
+  return integer(decodeMessage(buf).meta.job, 'job');
+}
+
+/**
+ * Decodes results and checks them against the requests they answer: one result per request, a
+ * gradient for 'grad', a model for 'train', a metric for 'evaluate', every vector `dim` long,
+ * every number finite, counts non-negative integers. Throws WireError naming the first problem.
+ */
+export function decodeResults(buf: Buffer, requests?: readonly WorkRequest[], dim?: number): { job: number; results: WorkResult[] } {
   const { meta, arrays } = decodeMessage(buf);
-  const results = (meta.results as Record<string, any>[]).map(({ model, grad, ...rest }) => ({
-    ...rest,
-    model: model === undefined ? undefined : arrays[model],
-    grad: grad === undefined ? undefined : arrays[grad],
-  }) as WorkResult);
-  return { job: meta.job as number, results };
+  const job = integer(meta.job, 'job');
+  if (!Array.isArray(meta.results)) throw new WireError('results without a results list');
+  const items = meta.results as Record<string, unknown>[];
+  if (requests && items.length !== requests.length) throw new WireError(`${items.length} results for ${requests.length} requests`);
+  const used = new Set<number>();
+  const vector = (k: unknown, what: string): Float32Array | undefined => {
+    if (k === undefined) return undefined;
+    const a = Number.isInteger(k) ? arrays[k as number] : undefined;
+    if (!a || used.has(k as number)) throw new WireError(`${what} refers to array ${JSON.stringify(k)}, the message has ${arrays.length}`);
+    used.add(k as number);
+    if (dim !== undefined && a.length !== dim) throw new WireError(`${what} has ${a.length} values, the model ${dim}`);
+    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw new WireError(`${what}[${i}] is ${a[i]}`);
+    return a;
+  };
+  const results = items.map((r, i): WorkResult => {
+    const at = `result ${i}`;
+    if (typeof r !== 'object' || r === null) throw new WireError(`${at} is not an object`);
+    const known = new Set(['model', 'grad', 'loss', 'metric', 'chosen', 'samples', 'gradEvals', 'lossEvals']);
+    const extra = Object.keys(r).find((k) => !known.has(k));
+    if (extra) throw new WireError(`${at}: unknown field "${extra}"`);
+    const result: WorkResult = {
+      model: vector(r.model, `${at}.model`), grad: vector(r.grad, `${at}.grad`),
+      loss: finite(r.loss, `${at}.loss`),
+      metric: r.metric === undefined ? undefined : finite(r.metric, `${at}.metric`),
+      chosen: r.chosen === undefined ? undefined : integer(r.chosen, `${at}.chosen`),
+      samples: integer(r.samples, `${at}.samples`), gradEvals: integer(r.gradEvals, `${at}.gradEvals`), lossEvals: integer(r.lossEvals, `${at}.lossEvals`),
+    };
+    const q = requests?.[i];
+    if (q) {
+      const has = (field: 'model' | 'grad' | 'metric', want: boolean) => {
+        if ((result[field] !== undefined) !== want) throw new WireError(`${at} answers a '${q.kind}' request ${want ? 'without' : 'with'} ${field}`);
+      };
+      has('grad', q.kind === 'grad');
+      has('model', q.kind === 'train');
+      has('metric', q.kind === 'evaluate');
+      const candidates = q.kind === 'train' ? q.candidates?.length : undefined;
+      if (result.chosen !== undefined && (candidates === undefined || result.chosen >= candidates)) {
+        throw new WireError(`${at}.chosen is ${result.chosen}, the request offered ${candidates ?? 'no'} candidates`);
+      }
+    }
+    return result;
+  });
+  return { job, results };
+}
+
+function integer(v: unknown, what: string): number {
+  if (!Number.isSafeInteger(v) || (v as number) < 0) throw new WireError(`${what} is ${JSON.stringify(v)}, not a non-negative integer`);
+  return v as number;
+}
+
+function finite(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new WireError(`${what} is ${JSON.stringify(v)}, not a finite number`);
+  return v;
 }
