@@ -22,7 +22,9 @@ function summaryTable(s: SettingSummary): string {
     v.beat_local === null ? '-' : `${v.beat_local.toFixed(0)}%`, v.grad_evals_per_client_round.toFixed(2), v.seconds.toFixed(1),
   ]);
   const w = s.w_recovery.length ? `\nCoBo W recovery (AUC): ${s.w_recovery.map(([r, a]) => `${r}:${a.toFixed(2)}`).join(' ')}\n` : '';
-  return formatTable(['strategy', s.metric, 'beats local', 'grads/client/round', 'seconds'], rows) + w;
+  const away = Object.entries(s.strategies).filter(([, v]) => v.missing > 0)
+    .map(([name, v]) => `${name}: ${v.missing} client(s) away at the end, not evaluated (${v.clients.flatMap((m, i) => (Number.isFinite(m) ? [] : [s.client_names[i]])).join(', ')})\n`);
+  return formatTable(['strategy', s.metric, 'beats local', 'grads/client/round', 'seconds'], rows) + w + away.join('');
 }
 
 async function writeOut(out: string | undefined, result: unknown): Promise<void> {

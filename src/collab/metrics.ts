@@ -37,6 +37,8 @@ export function clusterMatrix(clusters: readonly number[]): number[][] {
   return clusters.map((a) => clusters.map((b) => (a === b ? 1 : 0)));
 }
 
+/** Mean of the finite values (a client that could not be evaluated, NaN, does not count); NaN if none. */
 export function mean(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0) / values.length;
+  const finite = values.filter(Number.isFinite);
+  return finite.reduce((a, b) => a + b, 0) / finite.length;
 }

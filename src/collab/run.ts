@@ -14,8 +14,10 @@ export interface StrategySummary {
   mean: number;
   /** percent of clients whose final metric beats Local's (the paper's "Imp.(%)"); null for Local */
   beat_local: number | null;
-  /** final metric per client */
+  /** final metric per client (NaN, null in JSON, for a client that was away at the end) */
   clients: number[];
+  /** clients without a final metric: disconnected at the end of a networked run */
+  missing: number;
   grad_evals_per_client_round: number;
   seconds: number;
 }
@@ -86,11 +88,17 @@ export function summarise(setting: Setting, runs: readonly RunResult[]): Setting
     const l = local ? final(local) : undefined;
     strategies[r.strategy as StrategyName] = {
       mean: mean(f),
-      beat_local: r.strategy === 'local' || !l ? null : (100 * f.filter((v, i) => better(v, l[i])).length) / f.length,
-      clients: f, grad_evals_per_client_round: r.gradEvalsPerClientRound, seconds: r.seconds,
+      beat_local: r.strategy === 'local' || !l ? null : beatShare(f, l, better),
+      clients: f, missing: f.filter((v) => !Number.isFinite(v)).length, grad_evals_per_client_round: r.gradEvalsPerClientRound, seconds: r.seconds,
     };
   }
   const cobo = runs.find((r) => r.strategy === 'cobo');
   const w_recovery = (cobo?.collaboration ?? []).map((s) => [s.round, clusterRecoveryAuc(s.W, clusters)] as [number, number]);
   return { metric: setting.metric, strategies, w_recovery, clusters, client_names: setting.clients.map((c) => c.name) };
+}
+
+/** Percent of the clients with both metrics whose metric beats Local's. */
+function beatShare(f: readonly number[], local: readonly number[], better: (a: number, b: number) => boolean): number {
+  const both = f.map((v, i) => [v, local[i]!] as const).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
+  return both.length ? (100 * both.filter(([a, b]) => better(a, b)).length) / both.length : NaN;
 }

@@ -158,6 +158,34 @@ test('a client killed mid-round is timed out, the others finish the round, and i
   }
 });
 
+test('a client that joins and never answers is dropped, the others finish, and the summary reports it missing', async () => {
+  const stalled = 3;
+  const c = config({ strategies: '[fedavg, cobo]', rounds: 4, evalEvery: 4, timeoutS: 2 });
+  const simulated = await runComparison(config({ strategies: '[fedavg, cobo]', rounds: 4, evalEvery: 4, membership: `[{round: 0, fail: [${stalled}]}]` }));
+  const setting = buildSetting(settingOptions(c));
+  const log: string[] = [];
+  const honest: Promise<unknown>[] = [];
+  let silent: CoordinatorHttp | undefined;
+  const served = await serveCollab(c, {
+    log: (l) => log.push(l),
+    onListening: (url) => {
+      silent = new CoordinatorHttp(url, TOKENS[NAMES[stalled]!]!);
+      void silent.request('POST', '/v1/join', '{}');
+      for (let i = 0; i < 3; i++) honest.push(joinCoordinator({ server: url, token: TOKENS[NAMES[i]!]!, data: setting.clients[i]!.data }));
+    },
+  });
+  silent?.close();
+  await Promise.all(honest);
+  assert.ok(log.some((l) => l.includes(`client ${NAMES[stalled]} did not answer within 2 s`)));
+  for (const name of c.strategies) {
+    const got = served.summary.strategies[name]!, want = simulated.summary.strategies[name]!;
+    assert.equal(got.missing, 1, name);
+    assert.ok(Number.isNaN(got.clients[stalled]!));
+    assert.deepEqual(got.clients.slice(0, stalled), want.clients.slice(0, stalled), name);
+    assert.ok(Number.isFinite(got.mean) && got.mean === (want.clients[0]! + want.clients[1]! + want.clients[2]!) / 3, name);
+  }
+});
+
 /**
  * A client with a valid token that sends bad results first: each is refused with its reason, and
  * its good results, sent last, still count (the run equals the simulation).
