@@ -10,10 +10,12 @@ import {
   buildSetting, joinCoordinator, loadCollabConfig, readClientData, runComparison, serveCollab, settingOptions,
   setComputeThreads, writeClientData, type SettingSummary,
 } from '../collab/index.js';
-import { runCoboExperiment } from '../experiments/cobo.js';
+import { runCoboExperiment, type CoboPreset } from '../experiments/cobo.js';
+import { tuneCobo, tuneTable } from '../experiments/cobo-tune.js';
 import { exists, writeFileAtomic } from '../util/fs.js';
 import { UserError } from '../util/errors.js';
 import { interruptSignal } from './interrupt.js';
+import { positiveList } from './options.js';
 import { formatTable } from './table.js';
 
 function summaryTable(s: SettingSummary): string {
@@ -123,8 +125,26 @@ export function registerCollabCommands(program: Command): Command {
   return collab;
 }
 
-/** Adds `cobo` to the `experiment` command group. */
+/** Adds `cobo` and `cobo-tune` to the `experiment` command group. */
 export function attachCoboExperiment(experiment: Command): Command {
+  experiment.command('cobo-tune')
+    .description('choose every strategy\'s hyperparameters by one rule on a validation split (the test set is not read)')
+    .addOption(new Option('--setting <name>', 'which classification setting').choices(['cross_silo', 'cross_device']).makeOptionMandatory())
+    .addOption(new Option('--preset <preset>', 'size (rounds, clients) to tune at').choices(['test', 'smoke', 'full']).default('smoke'))
+    .option('--lr <list>', 'learning rates to try', positiveList)
+    .option('--out <dir>', 'write tune.json (every trial) and tune.md here')
+    .action(async (flags: { setting: 'cross_silo' | 'cross_device'; preset: CoboPreset; lr?: number[]; out?: string }) => {
+      const { signal, release } = interruptSignal();
+      try {
+        const r = await tuneCobo({
+          setting: flags.setting, preset: flags.preset, out: flags.out, signal, grid: flags.lr ? { lr: flags.lr } : {},
+          log: (l) => process.stderr.write(`${l}\n`),
+        });
+        process.stdout.write(tuneTable(r));
+      } finally {
+        release();
+      }
+    });
   return experiment.command('cobo')
     .description('CoBo against the baselines in the paper\'s three settings (cross-silo, cross-device, language models)')
     .addOption(new Option('--preset <preset>', 'size').choices(['test', 'smoke', 'full']).default('smoke'))

@@ -22,3 +22,12 @@ export function intList(min: number) {
     return numbers;
   };
 }
+
+/** A commander parser for comma-separated positive numbers (e.g. `--lr 0.05,0.1`). */
+export function positiveList(value: string): number[] {
+  const numbers = value.split(',').filter(Boolean).map(Number);
+  if (numbers.length === 0 || numbers.some((n) => !(n > 0))) {
+    throw new InvalidArgumentError(`expected positive numbers separated by commas, got ${value}`);
+  }
+  return numbers;
+}

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { loadConfig, parseConfig } from '../util/config.js';
 import type { ClassificationOptions, LanguageOptions } from './data/settings.js';
-import { STRATEGY_NAMES, type StrategyOptions } from './strategies/index.js';
+import { STRATEGY_NAMES, type StrategyName, type StrategyOptions } from './strategies/index.js';
 import type { MembershipEvent } from './simulate.js';
 
 const positiveInt = z.number().int().positive();
@@ -26,6 +26,8 @@ const ClassificationSchema = z.strictObject({
   standardize: z.boolean().default(false),
   hidden: positiveInt.default(64),
   batch: positiveInt.default(32),
+  /** evaluate on the test set, or on a validation set held out of the training pool (to choose hyperparameters) */
+  evaluate_on: z.enum(['test', 'validation']).default('test'),
 });
 
 const LanguagesSchema = z.strictObject({
@@ -49,7 +51,12 @@ export const CollabConfigSchema = z.strictObject({
   /** compute threads of the native kernels (1 is fastest for the MLP) */
   threads: positiveInt.optional(),
   strategies: z.array(z.enum(STRATEGY_NAMES)).min(1).default(['local', 'fedavg', 'cobo']),
-  training: z.strictObject({ lr: z.number().positive(), local_steps: positiveInt.default(1) }),
+  training: z.strictObject({
+    lr: z.number().positive(),
+    /** a learning rate per strategy, where it differs from lr (e.g. each one's best on a validation split) */
+    lr_by_strategy: z.partialRecord(z.enum(STRATEGY_NAMES), z.number().positive()).default({}),
+    local_steps: positiveInt.default(1),
+  }),
   ditto: z.strictObject({ lambda: nonNegative.default(0.1) }).default({ lambda: 0.1 }),
   fedavg_ft: z.strictObject({ finetune_fraction: z.number().min(0).max(1).default(0.2) }).default({ finetune_fraction: 0.2 }),
   ifca: z.strictObject({ k: positiveInt.optional() }).default({}),
@@ -120,12 +127,14 @@ export function settingOptions(c: CollabConfig): ClassificationOptions | Languag
       seqLen: s.seq_len, batch: s.batch, hidden: s.hidden, layers: s.layers, seed: c.seed };
   }
   return { kind: s.kind, clients: s.clients, clusters: s.clusters, classes: s.classes, features: s.features,
-    trainFraction: s.train_fraction, clusterSizes: s.cluster_sizes, segmentChars: s.segment_chars, standardize: s.standardize, hidden: s.hidden, batch: s.batch, seed: c.seed };
+    trainFraction: s.train_fraction, clusterSizes: s.cluster_sizes, segmentChars: s.segment_chars, standardize: s.standardize, hidden: s.hidden, batch: s.batch, seed: c.seed,
+    evaluateOn: s.evaluate_on };
 }
 
-export function strategyOptions(c: CollabConfig): StrategyOptions {
+/** The options of one strategy (its own learning rate where the config gives one). */
+export function strategyOptions(c: CollabConfig, name?: StrategyName): StrategyOptions {
   return {
-    training: { lr: c.training.lr, localSteps: c.training.local_steps },
+    training: { lr: (name && c.training.lr_by_strategy[name]) ?? c.training.lr, localSteps: c.training.local_steps },
     ditto: { lambda: c.ditto.lambda },
     fedavgFt: { fineTuneFraction: c.fedavg_ft.finetune_fraction },
     ifca: { k: c.ifca.k },

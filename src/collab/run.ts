@@ -38,7 +38,7 @@ export interface ComparisonResult {
 }
 
 export function strategyFor(config: CollabConfig, name: StrategyName, template: ModelTemplate, clusters: number[]): Strategy {
-  const s = createStrategy(name, strategyOptions(config));
+  const s = createStrategy(name, strategyOptions(config, name));
   s.setup({ clients: clusters.length, init: template.init(config.seed + 1), initFrom: (seed) => template.init(seed), clusters, rounds: config.rounds, seed: config.seed });
   return s;
 }

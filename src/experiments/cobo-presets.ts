@@ -28,7 +28,7 @@ const LM = ALL.filter((s) => s !== 'fc' && s !== 'ifca');
  * Momentum 0: the authors use an exponential gradient average (0.9) for CoBo and Local alike; our
  * baselines are plain SGD, so CoBo is too.
  */
-function coboFor(rounds: number, clients: number, stepPerPair = 12): CollabConfig['cobo'] {
+export function coboFor(rounds: number, clients: number, stepPerPair = 12): CollabConfig['cobo'] {
   const r = Math.max(1, Math.round(rounds / 50));
   const sampling = { schedule: 'sqrt' as const, switch_round: r, decay_rounds: r };
   let samples = 0;
@@ -39,7 +39,7 @@ function coboFor(rounds: number, clients: number, stepPerPair = 12): CollabConfi
 function base(rounds: number, lr: number, clients: number): Omit<CollabConfig, 'setting' | 'strategies'> {
   return {
     seed: 0, rounds, eval_every: Math.max(1, Math.round(rounds / 10)), w_every: Math.max(1, Math.round(rounds / 40)),
-    training: { lr, local_steps: 1 },
+    training: { lr, local_steps: 1, lr_by_strategy: {} },
     ditto: { lambda: 0.1 }, fedavg_ft: { finetune_fraction: 0.2 }, ifca: {}, fc: { momentum: 0, threshold_steps: 3 },
     cobo: coboFor(rounds, clients),
     membership: [],
@@ -55,7 +55,7 @@ export function coboSettings(preset: CoboPreset): Record<string, CollabConfig> {
       kind: 'cross_silo', clients: pick([4, 8, 8]), clusters: pick([2, 4, 4]), classes: pick([20, 100, 100]),
       // batch 128 as the authors' runs: with 32 of ~300 examples the pair inner products are
       // mostly noise (sd ~1.2 against a mean of -0.2 between clusters; 128: sd 0.2-0.4)
-      features: pick([64, 256, 256]), train_fraction: 0.06, segment_chars: 80, standardize: false, hidden: pick([16, 64, 64]), batch: pick([32, 128, 128]),
+      features: pick([64, 256, 256]), train_fraction: 0.06, segment_chars: 80, standardize: false, hidden: pick([16, 64, 64]), batch: pick([32, 128, 128]), evaluate_on: 'test',
     },
     strategies: ALL,
   };
@@ -85,7 +85,7 @@ export function coboSettings(preset: CoboPreset): Record<string, CollabConfig> {
       // 93% (the paper's Local: 55%); and unstandardized (all-positive) features gave every client
       // the same first-layer curvature, so that gradients of different clusters at a pair's
       // midpoint agreed (inner products +3 across clusters, -0.07 at the consensus model; measured)
-      features: pick([64, 256, 256]), train_fraction: 0.1, segment_chars: 30, standardize: true, hidden: pick([16, 64, 64]), batch: 32,
+      features: pick([64, 256, 256]), train_fraction: 0.1, segment_chars: 30, standardize: true, hidden: pick([16, 64, 64]), batch: 32, evaluate_on: 'test',
       cluster_sizes: pick([undefined, [6, 6, 7, 7, 8, 8, 9, 9, 10, 10], [6, 6, 7, 7, 8, 8, 9, 9, 10, 10]]),
     },
     strategies: NO_FC,

@@ -3,9 +3,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseCollabConfig, runComparison } from '../../src/collab/index.js';
+import { buildSetting, parseCollabConfig, runComparison } from '../../src/collab/index.js';
 import { languageCorpus } from '../../src/collab/data/settings.js';
-import { runCoboExperiment } from '../../src/experiments/cobo.js';
+import { coboSettings, runCoboExperiment } from '../../src/experiments/cobo.js';
+import { trialConfig, tuneCobo, tuneTable } from '../../src/experiments/cobo-tune.js';
 
 const CONFIG = `
 setting: {kind: cross_device, clients: 6, clusters: 2, classes: 10, features: 32, hidden: 8, batch: 8, train_fraction: 0.5}
@@ -70,4 +71,51 @@ test('standardized features: every feature has mean 0 and variance 1 over the tr
   const long = languageCorpus(6, 16, 3);
   assert.ok(corpus.train[0].length > 1.5 * long.train[0].length);
   assert.ok(long.train.every((rows) => rows.every((v) => v >= 0)));
+});
+
+test('a validation split: as many rows as the test set, none of them a test row or any client\'s training row', () => {
+  const options = { kind: 'cross_device' as const, clients: 6, clusters: 2, classes: 10, features: 32, trainFraction: 0.3, hidden: 8, batch: 8, seed: 2 };
+  const onTest = buildSetting(options);
+  const onValidation = buildSetting({ ...options, evaluateOn: 'validation' });
+  const rows = (x: Float32Array, F: number) => Array.from({ length: x.length / F }, (_, r) => x.subarray(r * F, (r + 1) * F).join(','));
+  // segments whose text occurs twice in a language's pool give equal rows: those cannot tell
+  const seen = new Map<string, number>();
+  for (const pool of languageCorpus(10, 32, 2).train) for (const r of rows(pool, 32)) seen.set(r, (seen.get(r) ?? 0) + 1);
+  for (const [k, c] of onValidation.clients.entries()) {
+    const d = c.data, t = onTest.clients[k]!.data;
+    assert.ok(d.kind === 'classification' && t.kind === 'classification');
+    assert.deepEqual(d.train, t.train, 'training data is the same');
+    assert.equal(d.test.y.length, t.test.y.length);
+    const held = new Set([...rows(t.test.x, 32), ...onTest.clients.flatMap((o) => (o.data.kind === 'classification' ? rows(o.data.train.x, 32) : []))]);
+    assert.ok(rows(d.test.x, 32).every((r) => !held.has(r) || seen.get(r)! > 1), `client ${c.name}: validation rows overlap`);
+  }
+});
+
+test('experiment cobo-tune: every grid point is a trial on validation data, and the selection follows the rule', async () => {
+  const grid = { lr: [0.1, 0.3], dittoLambda: [0.01, 1], finetuneFraction: [0.2], coboStep: [12, 75], coboRho: [0.05] };
+  const r = await tuneCobo({ setting: 'cross_device', preset: 'test', grid });
+  const strategies = coboSettings('test').cross_device.strategies;
+  assert.equal(r.trials.length, 2 * (strategies.length + 1 + 1));
+  for (const s of strategies) {
+    const best = r.trials.filter((t) => t.strategy === s).reduce((a, b) => (b.validation > a.validation ? b : a));
+    assert.deepEqual(r.selected[s], { lr: best.lr, params: best.params, validation: best.validation }, s);
+  }
+  const cobo = r.trials.filter((t) => t.strategy === 'cobo' && t.lr === 0.1);
+  assert.notEqual(cobo[0]!.validation, cobo[1]!.validation, 'the W step matters');
+  // trials are evaluated on validation rows, not on the test set
+  const trial = trialConfig(coboSettings('test').cross_device, 'local', 0.1, {});
+  assert.equal(trial.setting.kind !== 'languages' && trial.setting.evaluate_on, 'validation');
+  const onTest = await runComparison({ ...trial, setting: { ...trial.setting, evaluate_on: 'test' } as typeof trial.setting });
+  assert.notEqual(onTest.summary.strategies.local!.mean, r.trials.find((t) => t.strategy === 'local' && t.lr === 0.1)!.validation);
+  assert.match(tuneTable(r), /Selected \(validation %\): local lr/);
+});
+
+test('training.lr_by_strategy gives one strategy its own learning rate', async () => {
+  const base = parseCollabConfig(CONFIG.replace('[local, fedavg, fedavg_ft, ditto, ifca, fc, oracle, cobo]', '[local, fedavg]'), 'sim.yaml');
+  const own = parseCollabConfig(CONFIG.replace('[local, fedavg, fedavg_ft, ditto, ifca, fc, oracle, cobo]', '[local, fedavg]')
+    .replace('training: {lr: 0.2}', 'training: {lr: 0.2, lr_by_strategy: {local: 0.05}}'), 'sim.yaml');
+  const [a, b] = [await runComparison(base), await runComparison(own)];
+  assert.notDeepEqual(a.summary.strategies.local!.clients, b.summary.strategies.local!.clients);
+  assert.deepEqual(a.summary.strategies.fedavg!.clients, b.summary.strategies.fedavg!.clients);
+  assert.throws(() => parseCollabConfig(CONFIG.replace('training: {lr: 0.2}', 'training: {lr: 0.2, lr_by_strategy: {lcoal: 0.1}}'), 'sim.yaml'), /lr_by_strategy/);
 });

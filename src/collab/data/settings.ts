@@ -49,6 +49,12 @@ export interface ClassificationOptions {
   seed: number;
   /** cluster sizes (cross-device); default: as equal as possible */
   clusterSizes?: number[];
+  /**
+   * what clients are evaluated on: the test set (default), or a validation set for choosing
+   * hyperparameters: per language, as many rows as the test set has, from the training pool's rows
+   * that no client trains on (disjoint from the test set and from every client's training data)
+   */
+  evaluateOn?: 'test' | 'validation';
   /** characters per segment (default 80) */
   segmentChars?: number;
   /**
@@ -160,14 +166,21 @@ export function classificationSetting(o: ClassificationOptions): Setting {
     // a cluster's classes to 0..K/clusters-1 (targets % 10), so clusters also disagree on labels.
     const label = (y: number) => (o.kind === 'cross_silo' ? (y + 11 * c) % K : classes.indexOf(y));
     const shards = Array.from({ length: size }, () => [] as { rows: Float32Array; label: number }[]);
+    const validation: { rows: Float32Array; label: number }[] = [];
     for (const y of classes) {
       const pool = corpus.train[y];
       const rows = pool.length / F;
       const order = shuffle([...Array(rows).keys()], uniform(mixSeed(o.seed, 31, c, y)));
-      const used = order.slice(0, Math.max(size, Math.round(rows * o.trainFraction)));
-      used.forEach((r, k) => shards[k % size].push({ rows: pool.subarray(r * F, (r + 1) * F), label: label(y) }));
+      const n = Math.max(size, Math.round(rows * o.trainFraction));
+      order.slice(0, n).forEach((r, k) => shards[k % size].push({ rows: pool.subarray(r * F, (r + 1) * F), label: label(y) }));
+      if (o.evaluateOn !== 'validation') continue;
+      const held = order.slice(n, n + corpus.test[y].length / F);
+      if (held.length === 0) throw new Error(`language ${y}: no training-pool rows left for a validation set (train_fraction ${o.trainFraction})`);
+      const rowsOut = new Float32Array(held.length * F);
+      held.forEach((r, k) => rowsOut.set(pool.subarray(r * F, (r + 1) * F), k * F));
+      validation.push({ rows: rowsOut, label: label(y) });
     }
-    const test = labelled(classes.map((y) => ({ rows: corpus.test[y], label: label(y) })), F);
+    const test = o.evaluateOn === 'validation' ? labelled(validation, F) : labelled(classes.map((y) => ({ rows: corpus.test[y], label: label(y) })), F);
     shards.forEach((parts, k) => {
       clients.push({ name: `c${c}-${k}`, cluster: c, data: { kind: 'classification', train: labelled(parts, F), test } });
     });

@@ -15,6 +15,8 @@ export class MlpTemplate implements ModelTemplate {
   readonly dim: number;
   readonly metric = 'accuracy' as const;
   private readonly shapes: [number, number][];
+  /** row permutation scratch of the minibatch sampler */
+  private order = new Int32Array(0);
 
   constructor(readonly spec: MlpSpec) {
     const { inputs: F, hidden: H, classes: C } = spec;
@@ -96,14 +98,24 @@ export class MlpTemplate implements ModelTemplate {
     });
   }
 
+  /**
+   * A minibatch of min(batch, N) distinct examples (a partial Fisher-Yates shuffle: sampling
+   * without replacement, as a shuffling data loader does; a client holding no more than a batch
+   * computes on all of its examples).
+   */
   private sample(set: LabelledSet, next: () => number): { x: Tensor; y: Int32Array } {
-    const B = Math.min(this.spec.batch, set.y.length), F = set.features;
+    const N = set.y.length, B = Math.min(this.spec.batch, N), F = set.features;
     const x = allocate([B, F], 'float32');
     const y = new Int32Array(B);
+    if (this.order.length !== N) this.order = Int32Array.from({ length: N }, (_, i) => i);
+    else for (let i = 0; i < N; i++) this.order[i] = i;
     for (let b = 0; b < B; b++) {
-      const row = Math.floor(next() * set.y.length);
+      const k = b + Math.floor(next() * (N - b));
+      const row = this.order[k]!;
+      this.order[k] = this.order[b]!;
+      this.order[b] = row;
       x.data.set(set.x.subarray(row * F, (row + 1) * F), b * F);
-      y[b] = set.y[row];
+      y[b] = set.y[row]!;
     }
     return { x, y };
   }
