@@ -21,10 +21,10 @@ const LM = ALL.filter((s) => s !== 'fc' && s !== 'ifca');
  * 1/sqrt(t). Scaled to runs 13-80x shorter: the switch at 2% of the rounds, and gamma larger so
  * that W integrates a comparable amount of evidence: the authors' W settles within ~2% of 40000
  * steps, i.e. after ~100-200 pair samples; our runs sample a pair a few to a few tens of times.
- * gamma = 12 / (expected samples of a pair over the run), the same total step per pair in every
- * setting: 0.3 for 8 clients over 500 rounds (~41 samples), 2.4 for 80 clients over 200 (~5;
- * a fixed per-round rule would give the 80 clients, sampled 10x less often, a tenth of the step).
- * Our raw inner products are ~0.1-0.6 (measured).
+ * gamma = step / (expected samples of a pair over the run): the same total step per pair for
+ * any number of clients and rounds (a fixed per-round rule would give 80 clients, whose pairs are
+ * sampled 10x less often, a tenth of the step). The step is chosen on validation data
+ * (`experiment cobo-tune`); 12 for the test preset. Our raw inner products are ~0.1-0.6 (measured).
  * Momentum 0: the authors use an exponential gradient average (0.9) for CoBo and Local alike; our
  * baselines are plain SGD, so CoBo is too.
  */
@@ -49,35 +49,28 @@ function base(rounds: number, lr: number, clients: number): Omit<CollabConfig, '
 export function coboSettings(preset: CoboPreset): Record<string, CollabConfig> {
   const size = { test: 0, smoke: 1, full: 2 }[preset];
   const pick = <T>(values: [T, T, T]): T => values[size];
+  // Smoke and full: every strategy's learning rate and own hyperparameters as chosen by
+  // `apertus experiment cobo-tune --setting <setting> --preset smoke` (one rule for all: the best
+  // mean validation accuracy after the last round; grids and results in src/collab/README.md); the
+  // full preset keeps them (CoBo: the same total W step per pair), not re-tuned. The test preset
+  // keeps untuned values.
   const crossSilo: CollabConfig = {
     ...base(pick([40, 500, 3000]), 0.1, pick([4, 8, 8])),
     setting: {
       kind: 'cross_silo', clients: pick([4, 8, 8]), clusters: pick([2, 4, 4]), classes: pick([20, 100, 100]),
-      // batch 128 as the authors' runs: with 32 of ~300 examples the pair inner products are
-      // mostly noise (sd ~1.2 against a mean of -0.2 between clusters; 128: sd 0.2-0.4)
+      // batch 128 as the authors' runs
       features: pick([64, 256, 256]), train_fraction: 0.06, segment_chars: 80, standardize: false, hidden: pick([16, 64, 64]), batch: pick([32, 128, 128]), evaluate_on: 'test',
     },
     strategies: ALL,
   };
-  // Cross-device hyperparameters: selected per strategy on the smoke setting (80 clients, 200
-  // rounds, seed 0) by one rule: the best mean accuracy after the last round on a validation split
-  // (the setting has none; the tuning used, per cluster, up to a test set's size of the training
-  // pool's rows that no client trains on, disjoint from the test set). Grids: lr {0.05, 0.1, 0.2,
-  // 0.4}, shared: the lr with the best sum over strategies of each one's best validation accuracy
-  // (0.2; per strategy the best would be 0.4 for Local, FedAvg, Ditto (74.7), Oracle, and 0.1 for
-  // IFCA and CoBo); at that lr Ditto lambda {0.001, 0.01, 0.1, 1} -> 0.01, FedAvg+FT finetune fraction
-  // {0.1, 0.2, 0.5, 0.8} -> 0.8, CoBo's total W step per pair (gamma x expected pair samples)
-  // {12, 30, 75, 187.5} -> 75 (gamma 15 at 200 rounds), with rho {0.05, 0.2, 0.5} -> 0.05 and the
-  // pair schedule {sqrt 2/n (2.96 gradients per client and round), budget-matched front-loaded
-  // 'mixed' p 10/n for 20 rounds or 20/n for 10 (2.90, 2.94)} -> sqrt. Validation accuracy %
-  // at lr 0.2: Local 67.3, FedAvg 58.0, FedAvg+FT 73.9, Ditto 71.3, IFCA 86.4, Oracle 92.0, CoBo
-  // 67.6. CoBo's grid was the largest (gamma x rho x schedule, 43 runs against Ditto's 13). The
-  // full preset keeps the selected values (CoBo: the same total step per pair), not re-tuned.
+  if (size > 0) {
+    crossSilo.training.lr_by_strategy = { local: 0.4, fedavg: 0.1, fedavg_ft: 0.4, ditto: 0.4, ifca: 0.4, fc: 0.4, oracle: 0.4, cobo: 0.8 };
+    crossSilo.ditto = { lambda: 0.001 };
+    crossSilo.fedavg_ft = { finetune_fraction: 0.9 };
+    crossSilo.cobo = { ...coboFor(crossSilo.rounds, 8, 468.75), rho: 0.02 };
+  }
   const crossDevice: CollabConfig = {
     ...base(pick([30, 200, 1500]), pick([0.1, 0.2, 0.2]), pick([10, 80, 80])),
-    ditto: { lambda: pick([0.1, 0.01, 0.01]) },
-    fedavg_ft: { finetune_fraction: pick([0.2, 0.8, 0.8]) },
-    cobo: coboFor(pick([30, 200, 1500]), pick([10, 80, 80]), pick([12, 75, 75])),
     setting: {
       kind: 'cross_device', clients: pick([10, 80, 80]), clusters: pick([2, 10, 10]), classes: pick([20, 100, 100]),
       // 30-character segments, 10% of the pool (18-49 examples a client) and standardized features:
@@ -90,6 +83,12 @@ export function coboSettings(preset: CoboPreset): Record<string, CollabConfig> {
     },
     strategies: NO_FC,
   };
+  if (size > 0) {
+    crossDevice.training.lr_by_strategy = { local: 0.8, fedavg: 0.8, fedavg_ft: 0.8, ditto: 0.4, ifca: 0.2, oracle: 0.8, cobo: 0.4 };
+    crossDevice.ditto = { lambda: 0.01 };
+    crossDevice.fedavg_ft = { finetune_fraction: 0.9 };
+    crossDevice.cobo = { ...coboFor(crossDevice.rounds, 80, 468.75), rho: 0.01 };
+  }
   const languages: CollabConfig = {
     // lr 0.1 and 200 rounds: at lr 0.5 and 40 rounds the perplexities jumped (Local 124 -> 49 -> 96 -> 25)
     // and the ranking was noise; at 0.1 the curves are monotone after ~30 rounds (measured)

@@ -27,7 +27,7 @@ export interface TuneGrid {
 }
 
 export const DEFAULT_GRID: TuneGrid = {
-  lr: [0.05, 0.1, 0.2, 0.4],
+  lr: [0.05, 0.1, 0.2, 0.4, 0.8],
   dittoLambda: [0.001, 0.01, 0.1, 1],
   finetuneFraction: [0.1, 0.2, 0.5, 0.8, 0.9],
   coboStep: [30, 75, 187.5, 468.75],
