@@ -1,5 +1,6 @@
 /** `apertus collab serve`: the coordinator running a config's strategies with remote clients. */
 import { readFile } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
 import { loadConfig } from '../../util/config.js';
 import { UserError } from '../../util/errors.js';
 import { settingOptions, TokensSchema, type CollabConfig } from '../config.js';
@@ -21,6 +22,13 @@ export async function serveCollab(config: CollabConfig, hooks: ServeHooks = {}):
   const s = config.server;
   const tokens = s.tokens ?? await loadConfig(s.tokens_file!, TokensSchema);
   const tls = s.tls ? { cert: await readPem(s.tls.cert, 'certificate'), key: await readPem(s.tls.key, 'private key') } : undefined;
+  if (tls) {
+    try {
+      createSecureContext(tls);
+    } catch (err) {
+      throw new UserError(`server.tls: ${s.tls!.cert} and ${s.tls!.key} are not a usable PEM certificate and private key (${(err as Error).message})`);
+    }
+  }
   const setting = buildSetting(settingOptions(config));
   const template = createTemplate(setting.model);
   const clusters = setting.clients.map((c) => c.cluster);
@@ -33,7 +41,9 @@ export async function serveCollab(config: CollabConfig, hooks: ServeHooks = {}):
   } catch (err) {
     throw new UserError(`server tokens${s.tokens_file ? ` (${s.tokens_file})` : ''}: ${(err as Error).message}`);
   }
-  const url = await coordinator.listen();
+  const url = await coordinator.listen().catch((err: NodeJS.ErrnoException) => {
+    throw new UserError(`cannot listen on ${s.host}:${s.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.message}`);
+  });
   hooks.onListening?.(url);
   try {
     const need = s.min_clients ?? setting.clients.length;
