@@ -129,11 +129,11 @@ export function registerCollabCommands(program: Command): Command {
 export function attachCoboExperiment(experiment: Command): Command {
   experiment.command('cobo-tune')
     .description('choose every strategy\'s hyperparameters by one rule on a validation split (the test set is not read)')
-    .addOption(new Option('--setting <name>', 'which classification setting').choices(['cross_silo', 'cross_device']).makeOptionMandatory())
+    .addOption(new Option('--setting <name>', 'which setting').choices(['cross_silo', 'cross_device', 'languages']).makeOptionMandatory())
     .addOption(new Option('--preset <preset>', 'size (rounds, clients) to tune at').choices(['test', 'smoke', 'full']).default('smoke'))
     .option('--lr <list>', 'learning rates to try', positiveList)
     .option('--out <dir>', 'write tune.json (every trial) and tune.md here')
-    .action(async (flags: { setting: 'cross_silo' | 'cross_device'; preset: CoboPreset; lr?: number[]; out?: string }) => {
+    .action(async (flags: { setting: 'cross_silo' | 'cross_device' | 'languages'; preset: CoboPreset; lr?: number[]; out?: string }) => {
       const { signal, release } = interruptSignal();
       try {
         const r = await tuneCobo({

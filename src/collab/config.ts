@@ -40,6 +40,8 @@ const LanguagesSchema = z.strictObject({
   batch: positiveInt.default(8),
   hidden: positiveInt.optional(),
   layers: positiveInt.optional(),
+  /** evaluate on the test text, or on a validation text right after the training text (to choose hyperparameters) */
+  evaluate_on: z.enum(['test', 'validation']).default('test'),
 });
 
 export const CollabConfigSchema = z.strictObject({
@@ -124,7 +126,7 @@ export function settingOptions(c: CollabConfig): ClassificationOptions | Languag
   const s = c.setting;
   if (s.kind === 'languages') {
     return { kind: 'languages', families: s.families, perFamily: s.per_family, trainBytes: s.train_bytes, testBytes: s.test_bytes,
-      seqLen: s.seq_len, batch: s.batch, hidden: s.hidden, layers: s.layers, seed: c.seed };
+      seqLen: s.seq_len, batch: s.batch, hidden: s.hidden, layers: s.layers, seed: c.seed, evaluateOn: s.evaluate_on };
   }
   return { kind: s.kind, clients: s.clients, clusters: s.clusters, classes: s.classes, features: s.features,
     trainFraction: s.train_fraction, clusterSizes: s.cluster_sizes, segmentChars: s.segment_chars, standardize: s.standardize, hidden: s.hidden, batch: s.batch, seed: c.seed,

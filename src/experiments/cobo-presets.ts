@@ -96,7 +96,7 @@ export function coboSettings(preset: CoboPreset): Record<string, CollabConfig> {
     setting: {
       kind: 'languages', families: pick([['romance', 'germanic'], ['romance', 'germanic', 'slavic'], ['romance', 'germanic', 'slavic']]),
       per_family: pick([1, 2, 3]), train_bytes: 3000, test_bytes: pick([300, 1000, 2000]), seq_len: pick([32, 64, 64]), batch: pick([2, 4, 8]),
-      hidden: pick([32, undefined, undefined]), layers: pick([1, undefined, undefined]),
+      hidden: pick([32, undefined, undefined]), layers: pick([1, undefined, undefined]), evaluate_on: 'test',
     },
     strategies: LM,
   };
@@ -105,5 +105,12 @@ export function coboSettings(preset: CoboPreset): Record<string, CollabConfig> {
   // learning rate): rho = 0.001 / lr here. They sample every pair every step (p = 1); here the
   // vision schedule, to keep the (slowest) setting's cost at ~1.3 gradients per client and round.
   languages.cobo = { ...languages.cobo, domain: 'simplex', rho: 0.001 / languages.training.lr, gamma: 0.05 };
+  if (size > 0) {
+    // chosen by `apertus experiment cobo-tune --setting languages --preset smoke` (validation text)
+    languages.training.lr_by_strategy = { local: 0.05, fedavg: 0.1, fedavg_ft: 0.05, ditto: 0.05, oracle: 0.05, cobo: 0.1 };
+    languages.ditto = { lambda: 0.01 };
+    languages.fedavg_ft = { finetune_fraction: 0.8 };
+    languages.cobo = { ...languages.cobo, gamma: 0.05, rho: 0.005 / 0.1 };
+  }
   return { cross_silo: crossSilo, cross_device: crossDevice, languages };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildSetting, parseCollabConfig, runComparison } from '../../src/collab/index.js';
 import { languageCorpus } from '../../src/collab/data/settings.js';
+import { udhrParagraphs } from '../../src/collab/data/udhr.js';
 import { coboSettings, runCoboExperiment } from '../../src/experiments/cobo.js';
 import { trialConfig, tuneCobo, tuneTable } from '../../src/experiments/cobo-tune.js';
 
@@ -118,4 +119,30 @@ test('training.lr_by_strategy gives one strategy its own learning rate', async (
   assert.notDeepEqual(a.summary.strategies.local!.clients, b.summary.strategies.local!.clients);
   assert.deepEqual(a.summary.strategies.fedavg!.clients, b.summary.strategies.fedavg!.clients);
   assert.throws(() => parseCollabConfig(CONFIG.replace('training: {lr: 0.2}', 'training: {lr: 0.2, lr_by_strategy: {lcoal: 0.1}}'), 'sim.yaml'), /lr_by_strategy/);
+});
+
+test('a validation text for language models: the bytes right after the training text, before the test text', () => {
+  const options = { kind: 'languages' as const, families: ['romance'], perFamily: 2, trainBytes: 3000, testBytes: 1000, seqLen: 32, batch: 2, seed: 0 };
+  const onTest = buildSetting(options), onValidation = buildSetting({ ...options, evaluateOn: 'validation' });
+  for (const [k, c] of onValidation.clients.entries()) {
+    const d = c.data, t = onTest.clients[k]!.data;
+    assert.ok(d.kind === 'text' && t.kind === 'text');
+    assert.deepEqual(d.train, t.train);
+    assert.equal(d.test.length, 1000);
+    assert.notDeepEqual(d.test, t.test);
+    const text = Buffer.concat([Buffer.from(t.train), Buffer.from(d.test)]);
+    assert.ok(text.equals(Buffer.from(new TextEncoder().encode(udhrParagraphs(c.name).join('\n')).subarray(0, 4000))), c.name);
+  }
+});
+
+test('experiment cobo-tune on language models picks the lowest validation perplexity', async () => {
+  const grid = { lr: [0.1, 0.5], dittoLambda: [0.1], finetuneFraction: [0.2], coboGamma: [0.05], coboPull: [0.001, 0.01] };
+  const r = await tuneCobo({ setting: 'languages', preset: 'test', grid });
+  for (const s of coboSettings('test').languages.strategies) {
+    const best = r.trials.filter((t) => t.strategy === s).reduce((a, b) => (b.validation < a.validation ? b : a));
+    assert.equal(r.selected[s]!.validation, best.validation, s);
+  }
+  const cobo = r.trials.filter((t) => t.strategy === 'cobo' && t.lr === 0.1);
+  assert.deepEqual(cobo.map((t) => t.params), [{ gamma: 0.05, pull: 0.001 }, { gamma: 0.05, pull: 0.01 }]);
+  assert.match(tuneTable(r), /validation perplexity/);
 });

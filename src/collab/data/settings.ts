@@ -79,6 +79,8 @@ export interface LanguageOptions {
   hidden?: number;
   layers?: number;
   seed: number;
+  /** evaluate on the test text (the end of each language's text, default) or on a validation text: the testBytes right after the training text */
+  evaluateOn?: 'test' | 'validation';
 }
 
 interface Corpus {
@@ -200,8 +202,13 @@ export function languageSetting(o: LanguageOptions): Setting {
     if (!codes) throw new Error(`unknown language family "${family}"; known: ${Object.keys(FAMILIES).join(', ')}`);
     for (const code of codes.slice(0, o.perFamily)) {
       const bytes = new TextEncoder().encode(udhrParagraphs(code).join('\n'));
-      const test = bytes.slice(bytes.length - o.testBytes);
-      const train = bytes.slice(0, Math.min(o.trainBytes, bytes.length - o.testBytes));
+      const trainEnd = Math.min(o.trainBytes, bytes.length - o.testBytes);
+      const train = bytes.slice(0, trainEnd);
+      let test = bytes.slice(bytes.length - o.testBytes);
+      if (o.evaluateOn === 'validation') {
+        if (trainEnd + o.testBytes > bytes.length - o.testBytes) throw new Error(`${code}: ${bytes.length} bytes leave no room for a validation text of ${o.testBytes} bytes`);
+        test = bytes.slice(trainEnd, trainEnd + o.testBytes);
+      }
       clients.push({ name: code, cluster: c, data: { kind: 'text', train, test } });
     }
   });
