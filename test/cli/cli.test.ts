@@ -1,18 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { APERTUS_BIN, runApertus } from '../helpers/cli.js';
 import { makeCorpus, outputDigests, pipelineYaml, readJson, tempDir } from '../helpers/corpus.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/apertus.js', import.meta.url));
+const BIN = APERTUS_BIN;
 
-function apertus(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', timeout: 120_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const apertus = (args: string[], input?: string) => runApertus(args, { input });
 
 test('every command and subcommand has --help', () => {
   for (const args of [[], ['demo'], ['lid'], ['data'], ['data', 'run'], ['data', 'calibrate'], ['data', 'steps'], ['data', 'validate'], ['robots'], ['robots', 'fetch'], ['robots', 'check'], ['pii'], ['pii', 'redact'],

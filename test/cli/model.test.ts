@@ -7,17 +7,13 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ShardWriter } from '../../src/tokenizer/shards/index.js';
 import { seeded, tempDir } from '../helpers/corpus.js';
+import { runApertus } from '../helpers/cli.js';
 import { pythonWith } from '../helpers/python.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/apertus.js', import.meta.url));
 
-function apertus(args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const apertus = (args: string[]) => runApertus(args);
 
 test('train, resume, generate and export hf from the command line', async () => {
   const dir = await tempDir('cli-model');

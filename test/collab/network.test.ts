@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -11,6 +11,7 @@ import {
   runComparison, runWork, serveCollab, settingOptions, writeClientData, type ClientData, type CollabConfig, type ModelSpec,
 } from '../../src/collab/index.js';
 import { CoordinatorHttp } from '../../src/collab/net/http.js';
+import { runApertus } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./join-client.js', import.meta.url));
@@ -317,16 +318,15 @@ test('collab tokens writes one private token per client, and serve reads them fr
   try {
     const yaml = join(dir, 'config.yaml');
     const tokens = join(dir, 'tokens.yaml');
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(yaml, `setting: ${SETTING}\nrounds: 1\ntraining: {lr: 0.1}\nstrategies: [fedavg]\nserver: {port: 0, tokens_file: ${tokens}, join_timeout_s: 1}\n`);
-    const run = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/apertus.js'), 'collab', 'tokens', yaml, '--out', tokens, ...args], { encoding: 'utf8' });
-    assert.equal(run().status, 0);
+    const run = (...args: string[]) => runApertus(['collab', 'tokens', yaml, '--out', tokens, ...args]);
+    assert.equal(run().code, 0);
     assert.equal((await stat(tokens)).mode & 0o777, 0o600);
     const written = parseYaml(await readFile(tokens, 'utf8')) as Record<string, string>;
     assert.deepEqual(Object.keys(written), NAMES);
     assert.equal(new Set(Object.values(written)).size, NAMES.length);
     const again = run();
-    assert.notEqual(again.status, 0);
+    assert.notEqual(again.code, 0);
     assert.match(again.stderr, /exists: pass --force/);
     const c = parseCollabConfig(await readFile(yaml, 'utf8'), yaml);
     let url = '';

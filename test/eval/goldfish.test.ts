@@ -2,20 +2,17 @@
 // the eval commands on what it wrote: memorization, perplexity per language, multiple choice on a
 // generated UDHR task, and inject-probes.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { runApertus } from '../helpers/cli.js';
 import { tempDir } from '../helpers/corpus.js';
 
 const BIN = fileURLToPath(new URL('./apertus-eval.js', import.meta.url));
 
-function apertus(args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 240_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const apertus = (args: string[]) => runApertus(args, { bin: BIN, timeoutMs: 240_000 });
 
 test('apertus experiment goldfish --preset test, then apertus eval on its models', async () => {
   const out = await tempDir('goldfish');

@@ -187,27 +187,15 @@ export class Coordinator implements ClientPool {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const slot = this.slotOf(req);
-    if (slot === undefined) {
-      req.resume();
-      return this.reply(res, 401, 'unknown or missing token');
-    }
+    if (slot === undefined) return this.reply(res, 401, 'unknown or missing token');
     const url = new URL(req.url ?? '/', 'http://x');
     const route = `${req.method} ${url.pathname}`;
     if (route === 'POST /v1/join') return this.join(res, slot, await readBody(req, MAX_JOIN_BYTES));
-    if (route !== 'GET /v1/work' && route !== 'POST /v1/result') {
-      req.resume();
-      return this.reply(res, 404, `no route ${route}`);
-    }
+    if (route !== 'GET /v1/work' && route !== 'POST /v1/result') return this.reply(res, 404, `no route ${route}`);
     const session = this.sessions.get(url.searchParams.get('session') ?? '');
-    if (session && session.client !== slot) {
-      req.resume();
-      return this.reply(res, 403, 'this session belongs to another client');
-    }
+    if (session && session.client !== slot) return this.reply(res, 403, 'this session belongs to another client');
     if (session && this.finished) session.told = true;
-    if (!session || this.finished) {
-      req.resume();
-      return this.reply(res, 410, this.finished ? 'done' : 'unknown session: join again');
-    }
+    if (!session || this.finished) return this.reply(res, 410, this.finished ? 'done' : 'unknown session: join again');
     if (route === 'GET /v1/work') {
       if (session.waiting) this.reply(session.waiting, 204, '');
       session.waiting = res;
@@ -275,8 +263,10 @@ export class Coordinator implements ClientPool {
     return slot;
   }
 
+  /** Answers a request; a body nobody read is drained, so the connection stays usable. */
   private reply(res: ServerResponse, status: number, message: string): void {
     if (res.headersSent) return;
+    if (!res.req.readableEnded) res.req.resume();
     res.writeHead(status, { 'content-type': 'text/plain' });
     res.end(message);
   }

@@ -238,8 +238,7 @@ export function decodeResults(buf: Buffer, requests?: readonly WorkRequest[], di
   const results = items.map((r, i): WorkResult => {
     const at = `result ${i}`;
     if (typeof r !== 'object' || r === null) throw new WireError(`${at} is not an object`);
-    const known = new Set(['model', 'grad', 'loss', 'metric', 'chosen', 'samples', 'gradEvals', 'lossEvals']);
-    const extra = Object.keys(r).find((k) => !known.has(k));
+    const extra = Object.keys(r).find((k) => !RESULT_FIELDS.has(k));
     if (extra) throw new WireError(`${at}: unknown field "${extra}"`);
     const result: WorkResult = {
       model: vector(r.model, `${at}.model`), grad: vector(r.grad, `${at}.grad`),
@@ -265,6 +264,8 @@ export function decodeResults(buf: Buffer, requests?: readonly WorkRequest[], di
   });
   return { job, results };
 }
+
+const RESULT_FIELDS = new Set(['model', 'grad', 'loss', 'metric', 'chosen', 'samples', 'gradEvals', 'lossEvals']);
 
 function integer(v: unknown, what: string): number {
   if (!Number.isSafeInteger(v) || (v as number) < 0) throw new WireError(`${what} is ${JSON.stringify(v)}, not a non-negative integer`);
