@@ -16,7 +16,7 @@ test('every command and subcommand has --help', () => {
     ['data', 'status'], ['data', 'tokenize'], ['data', 'shard-info'], ['tokenizer'], ['tokenizer', 'train'], ['tokenizer', 'encode'],
     ['tokenizer', 'decode'], ['tokenizer', 'info'], ['train'], ['generate'], ['export'], ['export', 'hf'], ['data', 'inject-probes'],
     ['eval'], ['eval', 'memorization'], ['eval', 'ppl'], ['eval', 'mc'], ['eval', 'make-task'], ['eval', 'make-probes'],
-    ['experiment'], ['experiment', 'goldfish'], ['experiment', 'cobo'], ['collab'], ['collab', 'simulate'], ['collab', 'serve'],
+    ['experiment'], ['experiment', 'goldfish'], ['experiment', 'cobo'], ['experiment', 'cobo-tune'], ['collab'], ['collab', 'simulate'], ['collab', 'serve'],
     ['collab', 'join'], ['collab', 'partition'], ['collab', 'tokens']]) {
     const { code, stdout } = apertus([...args, '--help']);
     assert.equal(code, 0, `apertus ${args.join(' ')} --help`);

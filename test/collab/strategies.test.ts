@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import {
   clusterRecoveryAuc, createStrategy, GroupAverage, pairProbability, projectBox, projectSimplex, rocAuc, weightedMeanForTest,
 } from './helpers.js';
-import type { WorkResult } from '../../src/collab/index.js';
+import { createTemplate, type ClientData, type WorkResult } from '../../src/collab/index.js';
+import { uniform as mulberry } from '../../src/util/random.js';
 
 test('FedAvg: the new global model is the sample-weighted average of the trained models', () => {
   const s = new GroupAverage('fedavg', { lr: 0.1, localSteps: 1 });
@@ -122,4 +123,29 @@ test('ROC AUC on a hand example, and cluster recovery of a perfect and a useless
   const truth = clusters.map((a) => clusters.map((b) => (a === b ? 1 : 0)));
   assert.equal(clusterRecoveryAuc(truth, clusters), 1);
   assert.equal(clusterRecoveryAuc(clusters.map(() => [1, 1, 1, 1]), clusters), 0.5);
+});
+
+test('MLP minibatches are drawn without replacement: a client holding no more than a batch always computes on all its examples', () => {
+  const spec = { kind: 'mlp' as const, inputs: 6, hidden: 4, classes: 3, batch: 8 };
+  const template = createTemplate(spec);
+  const next = mulberry(3);
+  const x = Float32Array.from({ length: 7 * 6 }, () => next() * 2 - 1);
+  const y = Int32Array.from({ length: 7 }, (_, i) => i % 3);
+  const data: ClientData = { kind: 'classification', train: { x, y, features: 6 }, test: { x, y, features: 6 } };
+  const params = template.init(1);
+  const grads = [11, 12, 13].map((seed) => {
+    const g = new Float32Array(template.dim);
+    const loss = template.gradient(params, data, g, mulberry(seed));
+    return { g, loss };
+  });
+  for (const { g, loss } of grads.slice(1)) {
+    assert.ok(Math.abs(loss - grads[0]!.loss) < 1e-5);
+    g.forEach((v, i) => assert.ok(Math.abs(v - grads[0]!.g[i]!) < 1e-5, `parameter ${i}`));
+  }
+  // a batch smaller than the data: distinct rows, so two draws of 7 of 7 agree and 4 of 7 differ
+  const small = createTemplate({ ...spec, batch: 4 });
+  const a = new Float32Array(small.dim), b = new Float32Array(small.dim);
+  small.gradient(params, data, a, mulberry(11));
+  small.gradient(params, data, b, mulberry(12));
+  assert.notDeepEqual(a, b);
 });
